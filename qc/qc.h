@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * qc.h - the public interface of dicomqc's image-quality module.
+ *
+ * qc/ holds pure functions on images: no DICOM, no SQLite, no I/O except
+ * loading model files.  Its central type, struct qc_image, is the decoded
+ * image every other module hands around: dicom/ fills it, qc/ measures it.
+ * If a function is not declared here it is not part of the module's API.
+ *
+ * Pixel convention: a qc_image holds nFrames frames of nHeight rows of
+ * nWidth pixels of nChannels float samples, frame-major, row-major,
+ * channels interleaved (RGB RGB ...).  Grey images have 1 channel, colour
+ * images 3 (always RGB: YBR is converted on decode).  Sample values are the
+ * output of the modality LUT (rescale slope/intercept or LUT sequence) with
+ * MONOCHROME1 already inverted, so "higher is brighter" holds everywhere.
+ */
+#ifndef DICOMQC_QC_H
+#define DICOMQC_QC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes of qc/ functions.  0 is success. */
+typedef enum qc_status {
+  QC_OK = 0,        /* Success */
+  QC_ERR_NOMEM = 1, /* Memory allocation failed */
+  QC_ERR_RANGE = 2, /* Input outside the function's valid range (e.g. an
+                       image too small for the kernel, a constant image
+                       where a spread is needed) */
+  QC_ERR_MISUSE = 3 /* Library used incorrectly (NULL handle, bad frame) */
+} qc_status;
+
+/* Returns a static English description of a qc_status.  Never NULL. */
+const char *qc_strstatus(int rc);
+
+/* A decoded image.  Plain data: fields may be read directly.  Create it
+ * with qc_image_new(), free it with qc_image_free(). */
+struct qc_image {
+  int32_t nWidth;        /* Columns, pixels, 1..65535 */
+  int32_t nHeight;       /* Rows, pixels, 1..65535 */
+  int32_t nChannels;     /* Samples per pixel: 1 (grey) or 3 (RGB) */
+  int32_t nFrames;       /* Number of frames, >= 1 */
+  float *aPixel;         /* nFrames*nHeight*nWidth*nChannels samples, owned
+                            by the image, freed by qc_image_free() */
+  double rowSpacing;     /* Pixel spacing between rows, mm; 0 if unknown */
+  double colSpacing;     /* Pixel spacing between columns, mm; 0 if unknown */
+  int32_t bitsStored;    /* Bits Stored of the source, 1..32 */
+  int32_t isSigned;      /* 1 if the stored values were signed */
+  double detectorMin;    /* Smallest value the detector can produce, after
+                            the modality LUT (the stored range mapped through
+                            it); used to count clipped pixels */
+  double detectorMax;    /* Largest such value */
+  int32_t hasWindow;     /* 1 if the file proposes a VOI window */
+  double windowCenter;   /* VOI window centre (first one), modality units,
+                            expressed for the MONOCHROME2 orientation */
+  double windowWidth;    /* VOI window width, > 0 when hasWindow */
+};
+
+/* Allocates an image of the given size with zeroed pixels and no spacing or
+ * window.  Sizes must be >= 1 and nChannels 1 or 3.  The caller checks that
+ * the product fits its memory budget before calling.  Returns NULL if the
+ * arguments are invalid or memory is short.  Free with qc_image_free(). */
+struct qc_image *qc_image_new(int32_t nWidth, int32_t nHeight,
+                              int32_t nChannels, int32_t nFrames);
+
+/* Frees an image and its pixels.  NULL is a harmless no-op. */
+void qc_image_free(struct qc_image *pImg);
+
+/* Number of samples in one frame: nWidth*nHeight*nChannels. */
+size_t qc_image_frame_len(const struct qc_image *pImg);
+
+/* Pointer to the first sample of frame iFrame (0-based), or NULL if iFrame
+ * is out of range.  Owned by the image. */
+float *qc_image_frame(const struct qc_image *pImg, int32_t iFrame);
+
+/* One grey plane: a view of nWidth*nHeight floats, row-major, owned by
+ * whoever made it. */
+struct qc_plane {
+  const float *a;  /* First sample; row r starts at a + r*nWidth */
+  int32_t nWidth;  /* Columns, >= 1 */
+  int32_t nHeight; /* Rows, >= 1 */
+};
+
+/* Writes the luminance of frame iFrame of pImg into aOut, which must hold
+ * nWidth*nHeight floats.  Grey images are copied; RGB becomes
+ * 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, the weights of OpenCV's
+ * COLOR_RGB2GRAY).  Returns QC_OK or QC_ERR_MISUSE. */
+int qc_image_luma(const struct qc_image *pImg, int32_t iFrame, float *aOut);
+
+/* Display rendering to 0..255 (what an 8-bit model or a viewer sees).
+ * With the image's VOI window (hasWindow) it applies the linear VOI
+ * function of DICOM PS3.3 C.11.2.1.2.1 with output range 0..255:
+ *   x <= c - 0.5 - (w-1)/2        -> 0
+ *   x >  c - 0.5 + (w-1)/2        -> 255
+ *   else ((x - (c - 0.5)) / (w-1) + 0.5) * 255
+ * Without a window it maps the 1st..99th percentile of the plane linearly
+ * to 0..255, clamped (a robust window).  pIn is a grey plane (luminance),
+ * aOut holds nWidth*nHeight floats.  Returns QC_OK, QC_ERR_NOMEM, or
+ * QC_ERR_RANGE for a constant plane without a window.
+ * Tests: tests/unit/test_qc_render.c */
+int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
+                      float *aOut);
+
+/* Noise standard deviation by Immerkaer's fast method (J. Immerkaer, "Fast
+ * Noise Variance Estimation", Computer Vision and Image Understanding
+ * 64(2):300-302, 1996, eq. 8):
+ *   sigma = sqrt(pi/2) / (6 (W-2)(H-2)) * sum |I * N|
+ * with N = [1 -2 1; -2 4 -2; 1 -2 1] over the interior pixels (no border
+ * padding).  Unit: the plane's units.  Needs W, H >= 3 (else
+ * QC_ERR_RANGE).  *pSigma is written only on success.
+ * Tests: tests/unit/test_qc_noise.c */
+int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma);
+
+/* Sharpness as the variance of the Laplacian (Pech-Pacheco et al., ICPR
+ * 2000) of a plane, normally the 0..255 display rendering.  The Laplacian
+ * is the 4-neighbour kernel [0 1 0; 1 -4 1; 0 1 0] (OpenCV's Laplacian
+ * with ksize=1) evaluated on interior pixels only; the variance is the
+ * population variance (divide by n).  Unit: (plane units)^2.  Needs W, H
+ * >= 3.  Tests: tests/unit/test_qc_sharpness.c */
+int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar);
+
+/* Exposure statistics of a plane in its own units (modality units for the
+ * raw plane).  Percentiles follow numpy.percentile's default (linear
+ * interpolation between closest ranks, method 'linear').  */
+struct qc_exposure {
+  double mean;        /* Arithmetic mean */
+  double p01;         /* 1st percentile */
+  double p99;         /* 99th percentile */
+  double clipLow;     /* Fraction 0..1 of pixels <= detectorMin */
+  double clipHigh;    /* Fraction 0..1 of pixels >= detectorMax */
+  double dynRange;    /* p99 - p01, plane units */
+  double dynRangeBits;/* log2(1 + dynRange): bits the used range spans */
+};
+
+/* Computes struct qc_exposure for pIn, counting clipped pixels against
+ * detectorMin/detectorMax (pass the image's fields).  Returns QC_OK,
+ * QC_ERR_NOMEM.  *pOut is written only on success.
+ * Tests: tests/unit/test_qc_exposure.c */
+int qc_exposure_stats(const struct qc_plane *pIn, double detectorMin,
+                      double detectorMax, struct qc_exposure *pOut);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DICOMQC_QC_H */

@@ -77,6 +77,36 @@ size_t qc_image_frame_len(const struct qc_image *pImg);
  * is out of range.  Owned by the image. */
 float *qc_image_frame(const struct qc_image *pImg, int32_t iFrame);
 
+/* What QC needs to know about an image besides its pixels: identity,
+ * acquisition context and X-ray exposure indices.  Filled by dicom/ from
+ * the file's header.  Strings are NUL-terminated, empty when the attribute
+ * is absent, and truncated to fit (UIDs are at most 64 characters by
+ * PS3.5 9.1, so they always fit). */
+struct qc_meta {
+  char zSopInstanceUid[65];   /* (0008,0018) */
+  char zSopClassUid[65];      /* (0008,0016) */
+  char zStudyUid[65];         /* (0020,000D) */
+  char zSeriesUid[65];        /* (0020,000E) */
+  char zTransferSyntax[65];   /* (0002,0010), or the one detected */
+  char zModality[17];         /* (0008,0060) */
+  char zBodyPart[65];         /* (0018,0015) */
+  char zStationName[65];      /* (0008,1010) */
+  char zOperatorName[129];    /* (0008,1070), first value */
+  char zInstitution[129];     /* (0008,0080) */
+  char zAccession[65];        /* (0008,0050) */
+  char zStudyDate[17];        /* (0008,0020) YYYYMMDD */
+  char zStudyTime[33];        /* (0008,0030) HHMMSS.FFFFFF */
+  char zPhotometric[33];      /* (0028,0004) as stored in the file */
+  char zCallingAet[17];       /* Calling AE title when received over the
+                                 network; empty for files */
+  int32_t hasExposureIndex;   /* 1 if (0018,1411) is present */
+  double exposureIndex;       /* (0018,1411) EI, IEC 62494-1 */
+  int32_t hasTargetExposureIndex; /* 1 if (0018,1412) is present */
+  double targetExposureIndex; /* (0018,1412) EI_T */
+  int32_t hasDeviationIndex;  /* 1 if (0018,1413) is present */
+  double deviationIndex;      /* (0018,1413) DI = 10 log10(EI/EI_T) */
+};
+
 /* One grey plane: a view of nWidth*nHeight floats, row-major, owned by
  * whoever made it. */
 struct qc_plane {

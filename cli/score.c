@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * score.c - `dicomqc score [--json] [--db FILE] PATH...`
+ *
+ * Decodes each DICOM file (directories are walked recursively, in name
+ * order), measures the first quality measures of qc/ and prints them: a
+ * readable table, or with --json one JSON object per image (a contract
+ * other tools rely on; see the README).  With --db everything is recorded
+ * in the SQLite index, one transaction per image.  Until modality
+ * profiles exist, quality is null and the verdict "unscored": nothing
+ * here makes a verdict up.
+ *
+ * Multi-frame images are measured on their middle frame.  A file that
+ * fails is reported on stderr (and in its JSON line) and scoring goes on;
+ * the exit code says whether any failed.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "dicom.h"
+#include "qc.h"
+#include "store.h"
+
+/* Options of `score`: one table drives parsing and --help. */
+enum { OPT_JSON, OPT_DB, OPT_QUIET, OPT_MAXDIM, OPT_MAXMIB, OPT_HELP };
+static const struct {
+  const char *zLong; /* --name */
+  int hasArg;        /* 1 if it takes a value */
+  const char *zArg;  /* Value name for --help */
+  const char *zHelp; /* Help text */
+} aOpt[] = {
+  [OPT_JSON] = {"json", 0, "", "print one JSON object per image"},
+  [OPT_DB] = {"db", 1, "FILE", "record instances, metrics and verdicts "
+              "in the SQLite database FILE"},
+  [OPT_QUIET] = {"quiet", 0, "", "no warnings and no progress line"},
+  [OPT_MAXDIM] = {"max-dim", 1, "N", "refuse images with more than N rows "
+                  "or columns (default 30000)"},
+  [OPT_MAXMIB] = {"max-mib", 1, "N", "refuse images whose decoded samples "
+                  "need more than N MiB (default 2048)"},
+  [OPT_HELP] = {"help", 0, "", "show this help and exit"},
+};
+#define N_OPT (int)(sizeof(aOpt) / sizeof(aOpt[0]))
+
+/* Settings of one run. */
+struct scoreCfg {
+  int json;                   /* --json */
+  const char *zDb;            /* --db FILE or NULL */
+  struct dicom_limits limits; /* --max-dim, --max-mib */
+  int progress;               /* Progress line on a terminal */
+};
+
+/* The measures of one image. */
+struct scoreResult {
+  struct qc_meta meta;        /* Header */
+  int32_t nRows, nCols, nFrames;
+  int hasMetrics;             /* 1 if the values below are set */
+  double noise;               /* Immerkaer sigma, modality units */
+  int hasSharp;               /* 1 if sharpness could be computed */
+  double sharp;               /* Laplacian variance of the rendering */
+  struct qc_exposure expo;    /* Exposure statistics, modality units */
+  const char *zError;         /* Failure message or NULL */
+  char zErrBuf[600];          /* Storage for zError */
+};
+
+/* Metric rows: name, unit, and where its value is in a result. */
+static const struct {
+  const char *zName;
+  const char *zUnit;
+  size_t iOff;
+} aMetric[] = {
+  {"noise_sigma", "modality units", offsetof(struct scoreResult, noise)},
+  {"exposure_mean", "modality units",
+   offsetof(struct scoreResult, expo.mean)},
+  {"exposure_p01", "modality units", offsetof(struct scoreResult, expo.p01)},
+  {"exposure_p99", "modality units", offsetof(struct scoreResult, expo.p99)},
+  {"clipped_low_fraction", "fraction",
+   offsetof(struct scoreResult, expo.clipLow)},
+  {"clipped_high_fraction", "fraction",
+   offsetof(struct scoreResult, expo.clipHigh)},
+  {"dynamic_range", "modality units",
+   offsetof(struct scoreResult, expo.dynRange)},
+  {"dynamic_range_bits", "bits",
+   offsetof(struct scoreResult, expo.dynRangeBits)},
+};
+#define N_METRIC (int)(sizeof(aMetric) / sizeof(aMetric[0]))
+
+static double metricValue(const struct scoreResult *r, int i)
+{
+  return *(const double *)((const char *)r + aMetric[i].iOff);
+}
+
+static void scoreUsage(FILE *out)
+{
+  fprintf(out, "Usage: dicomqc score [OPTIONS] PATH...\n"
+          "Decode DICOM files (directories recursively) and print their "
+          "quality measures.\n\nOptions:\n");
+  for(int i = 0; i < N_OPT; i++) {
+    char z[40];
+    snprintf(z, sizeof(z), "--%s%s%s", aOpt[i].zLong,
+             aOpt[i].hasArg ? " " : "", aOpt[i].zArg);
+    fprintf(out, "  %-16s %s\n", z, aOpt[i].zHelp);
+  }
+  fprintf(out, "\nMeasures (middle frame of multi-frame images): noise "
+          "sigma (Immerkaer 1996),\nsharpness (variance of the Laplacian "
+          "of the 0..255 display rendering),\nexposure mean and 1st/99th "
+          "percentiles, clipped fractions, dynamic range.\nQuality and "
+          "verdict stay null/\"unscored\" until modality profiles "
+          "exist.\n\n%s", cli_exit_help);
+}
+
+/* Measures frame iFrame of pImg into r. */
+static int measure(const struct qc_image *pImg, struct scoreResult *r)
+{
+  int32_t iFrame = pImg->nFrames / 2;
+  size_t nPix = (size_t)pImg->nWidth * pImg->nHeight;
+  float *aLuma = malloc(nPix * sizeof(float));
+  float *aDisp = malloc(nPix * sizeof(float));
+  int rc = QC_ERR_NOMEM;
+  if(aLuma == NULL || aDisp == NULL)
+    goto measure_end;
+  rc = qc_image_luma(pImg, iFrame, aLuma);
+  if(rc)
+    goto measure_end;
+  struct qc_plane raw = {aLuma, pImg->nWidth, pImg->nHeight};
+  rc = qc_exposure_stats(&raw, pImg->detectorMin, pImg->detectorMax,
+                         &r->expo);
+  if(rc)
+    goto measure_end;
+  /* Images smaller than 3x3 have no interior: no noise or sharpness. */
+  if(qc_noise_immerkaer(&raw, &r->noise) != QC_OK)
+    r->noise = NAN;
+  r->hasSharp = 0;
+  if(qc_render_display(pImg, &raw, aDisp) == QC_OK) {
+    struct qc_plane disp = {aDisp, pImg->nWidth, pImg->nHeight};
+    r->hasSharp = qc_sharpness_laplacian_var(&disp, &r->sharp) == QC_OK;
+  }
+  r->hasMetrics = 1;
+measure_end:
+  free(aLuma);
+  free(aDisp);
+  return rc;
+}
+
+/* Decodes and measures one file. */
+static void scoreFile(const char *zPath, const struct scoreCfg *cfg,
+                      struct scoreResult *r)
+{
+  dicom_file *f = NULL;
+  struct qc_image *pImg = NULL;
+  memset(r, 0, sizeof(*r));
+  int rc = dicom_open(zPath, &cfg->limits, &f);
+  if(rc == DICOM_OK)
+    dicom_meta_read(f, &r->meta);
+  if(rc == DICOM_OK)
+    rc = dicom_image_read(f, &pImg);
+  if(rc != DICOM_OK) {
+    snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s", dicom_errmsg(f));
+    r->zError = r->zErrBuf;
+    goto score_end;
+  }
+  r->nRows = pImg->nHeight;
+  r->nCols = pImg->nWidth;
+  r->nFrames = pImg->nFrames;
+  rc = measure(pImg, r);
+  if(rc) {
+    snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s: measuring failed: %s",
+             zPath, qc_strstatus(rc));
+    r->zError = r->zErrBuf;
+  }
+score_end:
+  qc_image_free(pImg);
+  dicom_close(f);
+}
+
+static void jsonStr(cJSON *o, const char *zKey, const char *z)
+{
+  if(z && z[0])
+    cJSON_AddStringToObject(o, zKey, z);
+  else
+    cJSON_AddNullToObject(o, zKey);
+}
+
+/* Prints the JSON contract line for one result. */
+static int printJson(const char *zPath, const struct scoreResult *r)
+{
+  cJSON *o = cJSON_CreateObject();
+  cJSON *m = cJSON_CreateObject();
+  char *z;
+  if(o == NULL || m == NULL) {
+    cJSON_Delete(o);
+    cJSON_Delete(m);
+    return -1;
+  }
+  cJSON_AddStringToObject(o, "file", zPath);
+  jsonStr(o, "sop_instance_uid", r->meta.zSopInstanceUid);
+  jsonStr(o, "study_instance_uid", r->meta.zStudyUid);
+  jsonStr(o, "series_instance_uid", r->meta.zSeriesUid);
+  jsonStr(o, "modality", r->meta.zModality);
+  jsonStr(o, "transfer_syntax", r->meta.zTransferSyntax);
+  if(r->nRows) {
+    cJSON_AddNumberToObject(o, "rows", r->nRows);
+    cJSON_AddNumberToObject(o, "columns", r->nCols);
+    cJSON_AddNumberToObject(o, "frames", r->nFrames);
+  } else {
+    cJSON_AddNullToObject(o, "rows");
+    cJSON_AddNullToObject(o, "columns");
+    cJSON_AddNullToObject(o, "frames");
+  }
+  cJSON_AddItemToObject(o, "metrics", m);
+  if(r->hasMetrics) {
+    for(int i = 0; i < N_METRIC; i++) {
+      double v = metricValue(r, i);
+      if(v == v)
+        cJSON_AddNumberToObject(m, aMetric[i].zName, v);
+    }
+    if(r->hasSharp)
+      cJSON_AddNumberToObject(m, "sharpness_laplacian_var", r->sharp);
+  }
+  cJSON_AddNullToObject(o, "quality");
+  cJSON_AddStringToObject(o, "verdict", "unscored");
+  cJSON_AddItemToObject(o, "reasons", cJSON_CreateArray());
+  jsonStr(o, "error", r->zError);
+  z = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if(z == NULL)
+    return -1;
+  puts(z);
+  cJSON_free(z);
+  return 0;
+}
+
+static void printTableHead(void)
+{
+  printf("%-40s %-4s %-9s %6s %10s %10s %10s %7s %s\n", "file", "mod",
+         "size", "frames", "noise", "sharpness", "mean", "clip%",
+         "verdict");
+}
+
+/* Prints one table row (or the error in place of the measures). */
+static void printRow(const char *zPath, const struct scoreResult *r)
+{
+  size_t n = strlen(zPath);
+  const char *zShort = n > 40 ? zPath + n - 40 : zPath;
+  if(r->zError) {
+    printf("%-40s %-4s error (see stderr)\n", zShort,
+           r->meta.zModality[0] ? r->meta.zModality : "-");
+    return;
+  }
+  char zSize[24];
+  snprintf(zSize, sizeof(zSize), "%dx%d", r->nCols, r->nRows);
+  printf("%-40s %-4s %-9s %6d %10.3g %10.4g %10.4g %7.2f %s\n", zShort,
+         r->meta.zModality[0] ? r->meta.zModality : "-", zSize, r->nFrames,
+         r->noise, r->hasSharp ? r->sharp : NAN, r->expo.mean,
+         100.0 * (r->expo.clipLow + r->expo.clipHigh), "unscored");
+}
+
+/* Records one result in the database; returns 0 or prints and -1. */
+static int recordDb(store *pDb, const char *zPath, const struct scoreResult *r)
+{
+  struct stat st;
+  const struct qc_meta *m = &r->meta;
+  struct store_instance in = {
+    .zSopInstanceUid = m->zSopInstanceUid,
+    .zStudyInstanceUid = m->zStudyUid,
+    .zSeriesInstanceUid = m->zSeriesUid,
+    .zSopClassUid = m->zSopClassUid,
+    .zTransferSyntax = m->zTransferSyntax,
+    .zModality = m->zModality,
+    .zBodyPart = m->zBodyPart,
+    .zStationName = m->zStationName,
+    .zOperatorName = m->zOperatorName,
+    .zInstitution = m->zInstitution,
+    .zAccessionNumber = m->zAccession,
+    .zStudyDate = m->zStudyDate,
+    .zStudyTime = m->zStudyTime,
+    .zFilePath = zPath,
+    .nFileSize = stat(zPath, &st) == 0 ? (int64_t)st.st_size : 0,
+    .nRows = r->nRows,
+    .nColumns = r->nCols,
+    .nFrames = r->nFrames,
+  };
+  int64_t id = 0;
+  int rc = store_begin(pDb);
+  if(rc == STORE_OK)
+    rc = store_instance_put(pDb, &in, &id);
+  for(int i = 0; rc == STORE_OK && r->hasMetrics && i < N_METRIC; i++)
+    if(metricValue(r, i) == metricValue(r, i))
+      rc = store_metric_put(pDb, id, aMetric[i].zName, metricValue(r, i),
+                            aMetric[i].zUnit, -1);
+  if(rc == STORE_OK && r->hasMetrics && r->hasSharp)
+    rc = store_metric_put(pDb, id, "sharpness_laplacian_var", r->sharp,
+                          "display units^2", -1);
+  if(rc == STORE_OK)
+    rc = store_verdict_put(pDb, id, r->zError ? "error" : "unscored", NULL,
+                           "[]", r->zError);
+  if(rc == STORE_OK)
+    rc = store_commit(pDb);
+  if(rc != STORE_OK) {
+    cli_errorf("%s: cannot record in the database: %s", zPath,
+               store_errmsg(pDb));
+    store_rollback(pDb);
+    return -1;
+  }
+  return 0;
+}
+
+/* A growable list of file paths. */
+struct pathList {
+  char **az;   /* Paths, owned */
+  size_t n;    /* Number used */
+  size_t nMax; /* Allocated */
+};
+
+static int pathAdd(struct pathList *p, const char *z)
+{
+  if(p->n == p->nMax) {
+    size_t nNew = p->nMax ? 2 * p->nMax : 64;
+    char **az = realloc(p->az, nNew * sizeof(char *));
+    if(az == NULL)
+      return -1;
+    p->az = az;
+    p->nMax = nNew;
+  }
+  p->az[p->n] = strdup(z);
+  return p->az[p->n++] ? 0 : -1;
+}
+
+static int cmpStr(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds zPath, or the files under it in name order; returns the number of
+ * paths that could not be read (each named on stderr). */
+static int collect(const char *zPath, struct pathList *pList, int depth)
+{
+  struct stat st;
+  if(stat(zPath, &st) != 0) {
+    cli_errorf("%s: cannot open: %s", zPath, strerror(errno));
+    return 1;
+  }
+  if(!S_ISDIR(st.st_mode))
+    return pathAdd(pList, zPath) ? 1 : 0;
+  if(depth > 64) {
+    cli_errorf("%s: directories nested too deep", zPath);
+    return 1;
+  }
+  DIR *d = opendir(zPath);
+  if(d == NULL) {
+    cli_errorf("%s: cannot read directory: %s", zPath, strerror(errno));
+    return 1;
+  }
+  struct pathList sub = {0};
+  struct dirent *e;
+  int nBad = 0;
+  while((e = readdir(d)) != NULL) {
+    if(e->d_name[0] == '.')
+      continue;
+    char z[4096];
+    snprintf(z, sizeof(z), "%s/%s", zPath, e->d_name);
+    nBad += pathAdd(&sub, z) ? 1 : 0;
+  }
+  closedir(d);
+  qsort(sub.az, sub.n, sizeof(char *), cmpStr);
+  for(size_t i = 0; i < sub.n; i++) {
+    nBad += collect(sub.az[i], pList, depth + 1);
+    free(sub.az[i]);
+  }
+  free(sub.az);
+  return nBad;
+}
+
+/* Parses the options; returns -1 to go on, or an exit code. */
+static int parseArgs(int argc, char **argv, struct scoreCfg *cfg,
+                     int *piFirst)
+{
+  int i;
+  for(i = 1; i < argc; i++) {
+    const char *z = argv[i];
+    if(strcmp(z, "--") == 0) {
+      i++;
+      break;
+    }
+    if(z[0] != '-' || z[1] == 0)
+      break;
+    int k = -1;
+    for(int j = 0; j < N_OPT; j++)
+      if(z[1] == '-' && strcmp(z + 2, aOpt[j].zLong) == 0)
+        k = j;
+    if(strcmp(z, "-h") == 0)
+      k = OPT_HELP;
+    if(k < 0)
+      return cli_usagef("score", "option %s: is unknown", z);
+    const char *zArg = NULL;
+    if(aOpt[k].hasArg) {
+      if(i + 1 >= argc)
+        return cli_usagef("score", "option --%s: needs a value (%s)",
+                          aOpt[k].zLong, aOpt[k].zArg);
+      zArg = argv[++i];
+    }
+    uint64_t n = 0;
+    switch(k) {
+    case OPT_JSON: cfg->json = 1; break;
+    case OPT_DB: cfg->zDb = zArg; break;
+    case OPT_QUIET: cli_quiet = 1; break;
+    case OPT_MAXDIM:
+      if(cli_parse_uint(zArg, 65535, &n))
+        return cli_usagef("score", "option --max-dim: '%s' is not a "
+                          "number from 1 to 65535", zArg);
+      cfg->limits.maxRows = cfg->limits.maxColumns = (uint32_t)n;
+      break;
+    case OPT_MAXMIB:
+      if(cli_parse_uint(zArg, (uint64_t)1 << 24, &n))
+        return cli_usagef("score", "option --max-mib: '%s' is not a "
+                          "number from 1 to 16777216", zArg);
+      cfg->limits.maxBytes = n << 20;
+      break;
+    case OPT_HELP: scoreUsage(stdout); return CLI_EXIT_OK;
+    }
+  }
+  if(i >= argc)
+    return cli_usagef("score", "no PATH given");
+  *piFirst = i;
+  return -1;
+}
+
+int cli_score_main(int argc, char **argv)
+{
+  struct scoreCfg cfg = {0};
+  struct pathList list = {0};
+  struct scoreResult *r = NULL;
+  store *pDb = NULL;
+  int iFirst = 0, nBad = 0, exitCode;
+  dicom_limits_default(&cfg.limits);
+  exitCode = parseArgs(argc, argv, &cfg, &iFirst);
+  if(exitCode >= 0)
+    return exitCode;
+  exitCode = CLI_EXIT_OK;
+  cfg.progress = !cli_quiet && isatty(STDERR_FILENO);
+  if(cfg.zDb && store_open(cfg.zDb, &pDb) != STORE_OK) {
+    cli_errorf("%s: cannot open the database: %s", cfg.zDb,
+               store_errmsg(pDb));
+    exitCode = CLI_EXIT_INPUT;
+    goto score_main_end;
+  }
+  for(int i = iFirst; i < argc; i++)
+    nBad += collect(argv[i], &list, 0);
+  r = malloc(sizeof(*r));
+  if(r == NULL) {
+    cli_errorf("out of memory");
+    exitCode = CLI_EXIT_INPUT;
+    goto score_main_end;
+  }
+  if(!cfg.json)
+    printTableHead();
+  for(size_t i = 0; i < list.n; i++) {
+    if(cfg.progress)
+      fprintf(stderr, "\r[%zu/%zu] %.60s\033[K", i + 1, list.n,
+              list.az[i]);
+    scoreFile(list.az[i], &cfg, r);
+    if(cfg.progress)
+      fputs("\r\033[K", stderr);
+    if(r->zError) {
+      cli_errorf("%s", r->zError);
+      nBad++;
+    }
+    if(cfg.json ? printJson(list.az[i], r) : (printRow(list.az[i], r), 0)) {
+      cli_errorf("out of memory formatting the result");
+      nBad++;
+    }
+    fflush(stdout);
+    if(pDb && recordDb(pDb, list.az[i], r))
+      nBad++;
+  }
+  if(nBad)
+    exitCode = CLI_EXIT_INPUT;
+score_main_end:
+  for(size_t i = 0; i < list.n; i++)
+    free(list.az[i]);
+  free(list.az);
+  free(r);
+  store_close(pDb);
+  return exitCode;
+}

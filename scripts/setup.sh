@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# setup.sh - the README's two commands for a fresh Debian 12 machine (root).
+#
+#   scripts/setup.sh run    install what is missing, build, score samples/
+#   scripts/setup.sh test   install what is missing, build normally and with
+#                           ASan+UBSan, run the whole test suite in both
+#
+# Only Debian packages that are not installed yet are installed
+# (apt-get update first).  Builds go to build/ and build-asan/.
+set -eu
+
+cd "$(dirname "$0")/.."
+MODE=${1:-}
+case "$MODE" in
+  run|test) ;;
+  *) echo "usage: scripts/setup.sh run|test" >&2; exit 2 ;;
+esac
+
+# Build and run dependencies (DESIGN.md: DCMTK, OpenJPEG, SQLite, cmocka,
+# cJSON); the DCMTK and OpenJPEG command-line tools are the independent
+# decoders the tests and the benchmark compare against.
+PKGS="cmake make gcc g++ pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev
+libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev"
+
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+      | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  # shellcheck disable=SC2086
+  apt-get install -y --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build() { # build DIR [cmake args...]
+  dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+if [ "$MODE" = run ]; then
+  build build -DDICOMQC_TESTS=OFF
+  echo "setup: scoring the bundled samples/ (build/dicomqc score samples/dicom)"
+  exec build/dicomqc score samples/dicom
+fi
+
+build build
+(cd build && ctest --output-on-failure -j "$jobs")
+build build-asan -DDICOMQC_SANITIZE=ON
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j "$jobs")
+echo "setup: all tests passed in the normal and the ASan+UBSan builds"

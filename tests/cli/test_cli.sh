@@ -1,0 +1,127 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# test_cli.sh - the dicomqc program as a user meets it: exit codes, the
+# exact usage-error text, --help/--version on stdout, the --json contract
+# on samples/ and on the shared corpus, and --db recording.
+#
+# Usage: test_cli.sh DICOMQC JSONCHECK SOURCE_DIR SHARED_DIR
+# Prints "N passed, N failed"; exit 1 on any failure.
+set -u
+BIN=$1 JSONCHECK=$2 SRC=$3 SHARED=$4
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# expect NAME WANT_RC CMD... : run, compare the exit code
+expect() {
+  name=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"; rc=$?
+  if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"
+  else bad "$name: exit $rc, expected $want"; cat "$T/err"; fi
+}
+# same_text NAME FILE TEXT : FILE's content must equal TEXT exactly
+same_text() {
+  printf '%s\n' "$3" >"$T/want"
+  if cmp -s "$2" "$T/want"; then ok "$1"
+  else bad "$1"; echo "--- got"; cat "$2"; echo "--- expected"; cat "$T/want"
+  fi
+}
+
+expect "no arguments is a usage error" 2 "$BIN"
+expect "--help exits 0" 0 "$BIN" --help
+grep -q "^  score " "$T/out" && ok "--help on stdout lists score" \
+  || bad "--help on stdout lists score"
+expect "--version exits 0" 0 "$BIN" --version
+grep -q "^dicomqc [0-9]" "$T/out" && ok "--version on stdout" \
+  || bad "--version on stdout"
+expect "score --help exits 0" 0 "$BIN" score --help
+grep -q -- "--json" "$T/out" && grep -q "Exit status" "$T/out" \
+  && ok "score --help lists --json and the exit codes" \
+  || bad "score --help lists --json and the exit codes"
+
+expect "unknown option" 2 "$BIN" score --frobnicate x
+same_text "unknown option: exact stderr" "$T/err" \
+"dicomqc: option --frobnicate: is unknown
+dicomqc: try 'dicomqc score --help'"
+expect "unknown command" 2 "$BIN" frobnicate
+same_text "unknown command: exact stderr" "$T/err" \
+"dicomqc: command 'frobnicate' is unknown
+dicomqc: try 'dicomqc --help'"
+expect "score without PATH" 2 "$BIN" score --json
+same_text "score without PATH: exact stderr" "$T/err" \
+"dicomqc: no PATH given
+dicomqc: try 'dicomqc score --help'"
+expect "bad --max-dim" 2 "$BIN" score --max-dim -5 x
+same_text "bad --max-dim: exact stderr" "$T/err" \
+"dicomqc: option --max-dim: '-5' is not a number from 1 to 65535
+dicomqc: try 'dicomqc score --help'"
+
+expect "missing file exits 1" 1 "$BIN" score "$T/nope.dcm"
+grep -q "nope.dcm: cannot open: No such file or directory" "$T/err" \
+  && ok "missing file named with the reason" \
+  || bad "missing file named with the reason"
+
+printf 'not dicom at all\n' >"$T/junk.dcm"
+expect "junk file exits 1" 1 "$BIN" score --json "$T/junk.dcm"
+grep -q "junk.dcm: not a DICOM file" "$T/err" \
+  && ok "junk file: clear error on stderr" \
+  || bad "junk file: clear error on stderr"
+"$JSONCHECK" <"$T/out" >"$T/jc" && grep -q "lines=1 ok=1 errors=1" "$T/jc" \
+  && ok "junk file: one contract JSON line with error" \
+  || { bad "junk file: one contract JSON line with error"; cat "$T/jc"; }
+
+# Every sample decodes and scores; the JSON meets the contract.
+n=$(ls "$SRC/samples/dicom"/*.dcm | wc -l)
+expect "score --json samples/ exits 0" 0 \
+  "$BIN" score --json --db "$T/qc.db" "$SRC/samples/dicom"
+"$JSONCHECK" <"$T/out" >"$T/jc" && grep -q "lines=$n ok=$n errors=0" "$T/jc" \
+  && ok "samples: $n contract lines, no error" \
+  || { bad "samples: $n contract lines, no error"; cat "$T/jc"; }
+grep -q '"verdict":"unscored"' "$T/out" && ! grep -q '"quality":[0-9]' \
+  "$T/out" && ok "samples: quality null, verdict unscored (no profiles yet)" \
+  || bad "samples: quality null, verdict unscored"
+
+# --db recorded one instance per sample, with metrics (sqlite3 CLI).
+if command -v sqlite3 >/dev/null 2>&1; then
+  got=$(sqlite3 "$T/qc.db" "SELECT count(*) FROM instances")
+  [ "$got" = "$n" ] && ok "--db: $n instances recorded" \
+    || bad "--db: $got instances recorded, expected $n"
+  got=$(sqlite3 "$T/qc.db" "SELECT count(DISTINCT instance_id) FROM metrics
+    WHERE name='noise_sigma'")
+  [ "$got" = "$n" ] && ok "--db: noise_sigma for every instance" \
+    || bad "--db: noise_sigma for $got instances, expected $n"
+  "$BIN" score --quiet --db "$T/qc.db" "$SRC/samples/dicom" >/dev/null 2>&1
+  got=$(sqlite3 "$T/qc.db" "SELECT count(*) FROM instances")
+  [ "$got" = "$n" ] && ok "--db: re-scoring does not duplicate rows" \
+    || bad "--db: $got instances after re-scoring, expected $n"
+fi
+
+# Limits: refuse before allocating, and say so.
+f=$(ls "$SRC/samples/dicom"/*.dcm | head -n 1)
+expect "--max-dim 16 refuses a larger sample" 1 \
+  "$BIN" score --max-dim 16 "$f"
+grep -q "exceeds\|limits are" "$T/err" && ok "size limit named in error" \
+  || { bad "size limit named in error"; cat "$T/err"; }
+
+# The shared corpus: one valid line per file, errors named, no crash.
+if [ -d "$SHARED/data/dicom" ]; then
+  n=$(find "$SHARED/data/dicom" -type f ! -name '.*' | wc -l)
+  "$BIN" score --json "$SHARED/data/dicom" >"$T/out" 2>"$T/err"; rc=$?
+  [ "$rc" = 1 ] && ok "shared corpus: exit 1 (it holds malformed files)" \
+    || bad "shared corpus: exit $rc, expected 1"
+  "$JSONCHECK" <"$T/out" >"$T/jc" && grep -q "lines=$n ok=$n" "$T/jc" \
+    && ok "shared corpus: $n contract lines ($(cat "$T/jc"))" \
+    || { bad "shared corpus: $n contract lines"; cat "$T/jc"; }
+  nerr=$(grep -c . "$T/err")
+  nline=$(sed 's/.*errors=//' "$T/jc")
+  [ "$nerr" = "$nline" ] && ok "shared corpus: one stderr line per error" \
+    || bad "shared corpus: $nerr stderr lines for $nline errors"
+else
+  echo "SKIP shared corpus checks: $SHARED/data/dicom not present"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * store_int.h - declarations shared by the files of store/ and by its unit
+ * tests, not part of the public API (see store.h for that).
+ *
+ * It defines the handle (struct store), the statement cache every file of
+ * the module prepares its SQL through, the helpers that turn SQLite result
+ * codes into a store_status plus a message on the handle, and the
+ * migration runner.  Every .c file of store/ includes it first.  Internal
+ * functions are named storeXxx, as SQLite names its internals sqlite3Xxx.
+ */
+#ifndef DICOMQC_STORE_INT_H
+#define DICOMQC_STORE_INT_H
+
+/* fchmod, fsync, O_CLOEXEC, O_DIRECTORY; the top-level build defines it
+ * too, this keeps the module buildable on its own. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <assert.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* RETURNING and STRICT are avoided so that older distributions work;
+ * UPSERT (INSERT ... ON CONFLICT DO UPDATE) needs 3.24.0. */
+#define STORE_SQLITE_MIN 3024000
+#if SQLITE_VERSION_NUMBER < STORE_SQLITE_MIN
+#error "store/ needs SQLite 3.24.0 or newer (UPSERT)"
+#endif
+
+/* The module's one assert macro.  Asserts guard against bugs in store/
+ * itself, never against the content of a database. */
+#define STORE_ASSERT(x) assert(x)
+
+/* Debug magic of a live handle ("STOR"), cleared by store_close(). */
+#define STORE_MAGIC 0x53544f52u
+
+/* Busy timeout of every connection, ms (the brief's 5 s). */
+#define STORE_BUSY_MS 5000
+
+/* Size of the message buffer on the handle, bytes.  Longer messages (very
+ * long paths) are cut. */
+#define STORE_ERRMSG_MAX 1024
+
+/* Slots of the prepared-statement cache, one per distinct SQL text.  Each
+ * file of store/ owns its slots and passes the same SQL for a slot every
+ * time. */
+enum store_stmt_slot {
+  STORE_STMT_BEGIN,          /* BEGIN IMMEDIATE */
+  STORE_STMT_COMMIT,         /* COMMIT */
+  STORE_STMT_ROLLBACK,       /* ROLLBACK */
+  STORE_STMT_SAVEPOINT,      /* SAVEPOINT of store_instance_put() */
+  STORE_STMT_RELEASE,        /* RELEASE of that savepoint */
+  STORE_STMT_INSTANCE_UPSERT,/* insert or update one instance */
+  STORE_STMT_INSTANCE_ID,    /* id of an instance by its unique key */
+  STORE_STMT_INSTANCE_COUNT, /* number of instances */
+  STORE_STMT_METRIC_PUT,     /* insert or replace one metric */
+  STORE_STMT_METRIC_GET,     /* value of one metric */
+  STORE_STMT_VERDICT_PUT,    /* insert or replace one verdict */
+  STORE_STMT_COUNT           /* number of slots; keep last */
+};
+
+/* An open database. */
+struct store {
+  uint32_t iMagic;       /* STORE_MAGIC while the handle is live */
+  sqlite3 *db;           /* The connection; NULL if store_open() failed */
+  sqlite3_stmt *apStmt[STORE_STMT_COUNT]; /* Prepared statements, NULL
+                                             until first used */
+  int hasErr;            /* 1 once a call has failed (zErr is set) */
+  char zErr[STORE_ERRMSG_MAX]; /* Message of the last failing call */
+};
+
+/* Formats a message into pStore->zErr and returns rc unchanged, so that
+ * callers write `return storeErr(p, STORE_MISUSE, "...")`. */
+int storeErr(store *pStore, int rc, const char *zFmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 3, 4)))
+#endif
+  ;
+
+/* Like storeErr() for a failed SQLite call: maps the SQLite result code
+ * sqliteRc to a store_status, writes "<formatted context>: <SQLite's
+ * message>" and returns that status.  Reads sqlite3_errmsg(), so call it
+ * before anything else touches the connection. */
+int storeSqlErr(store *pStore, int sqliteRc, const char *zFmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 3, 4)))
+#endif
+  ;
+
+/* Checks the handle passed to a public function.  Returns STORE_MISUSE
+ * for NULL or for a handle whose store_open() failed (its message is left
+ * as store_open() wrote it), STORE_OK otherwise. */
+int storeCheck(store *pStore);
+
+/* Maps a SQLite result code (primary or extended) to a store_status. */
+int storeStatusFromSqlite(int sqliteRc);
+
+/* Sets *ppStmt to the cached statement of slot iSlot, preparing zSql into
+ * it on first use.  The statement is reset and has no bindings.  Returns
+ * STORE_OK or the prepare failure (message names zOp).  The handle owns
+ * the statement: release it with storeStmtDone(), never finalize it. */
+int storeStmt(store *pStore, enum store_stmt_slot iSlot, const char *zSql,
+              const char *zOp, sqlite3_stmt **ppStmt /* OUT */);
+
+/* Resets a cached statement and clears its bindings, so that it holds no
+ * read lock.  NULL is a no-op. */
+void storeStmtDone(sqlite3_stmt *pStmt);
+
+/* Runs a cached statement that returns no rows (BEGIN, COMMIT, ...) to
+ * completion.  Returns STORE_OK or the failure (message names zOp). */
+int storeStmtExec(store *pStore, enum store_stmt_slot iSlot,
+                  const char *zSql, const char *zOp);
+
+/* Reads an integer PRAGMA (zPragma is a trusted literal such as
+ * "user_version") into *pValue.  Message on failure names zOp. */
+int storePragmaInt(store *pStore, const char *zPragma, const char *zOp,
+                   int *pValue /* OUT */);
+
+/* Brings the schema of an open connection up to storeMigrationCount(),
+ * one migration per transaction.  zPath names the file in messages.
+ * Returns STORE_ERR_VERSION if the database is newer.  Defined in
+ * schema.c. */
+int storeMigrate(store *pStore, const char *zPath);
+
+/* Number of migrations schema.c knows: the latest schema version. */
+int storeMigrationCount(void);
+
+/* The connection of a live handle, for tests and for other files of
+ * store/.  Owned by the handle. */
+sqlite3 *storeDb(store *pStore);
+
+#endif /* DICOMQC_STORE_INT_H */

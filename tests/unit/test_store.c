@@ -17,22 +17,16 @@
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, umask */
 #endif
 
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Before test_util.h: store_int.h brings <assert.h> and <sqlite3.h>,
+ * which must come before <cmocka.h> as the other C headers do. */
 #include "store.h"
 #include "store_int.h"
 
-/* Last: with UNIT_TESTING it redefines malloc() and friends. */
-#include <cmocka.h>
+/* The C headers in cmocka's order, cmocka itself, assert_close(). */
+#include "test_util.h"
 
 /* Fixture of the tests that need files. */
 struct tmp_db {
@@ -51,14 +45,9 @@ static void assertContains(const char *zHay, const char *zNeedle) {
   }
 }
 
-/* Fails, printing both values, unless a and b are the same double.  REAL
- * columns hold IEEE-754 binary64, so a round trip is exact. */
-static void assertSameDouble(double a, double b) {
-  if (a != b) {
-    print_error("expected %.17g, got %.17g\n", b, a);
-    fail();
-  }
-}
+/* Metric values are compared with tolerance 0: a REAL column holds an
+ * IEEE-754 binary64, so a round trip through SQLite is exact. */
+#define EXACT 0.0
 
 /* Runs zSql, which returns one integer, on db. */
 static int64_t sqlInt(sqlite3 *db, const char *zSql) {
@@ -453,7 +442,7 @@ static void test_store_instance_put_same_uid_and_path_updates_in_place(
   /* Updated in place, not replaced: the metric survived. */
   assert_int_equal(store_metric_get(pStore, iFirst, "brisque", -1, &v),
                    STORE_OK);
-  assertSameDouble(v, 21.5);
+  assert_close(v, 21.5, EXACT);
 }
 
 static void test_store_instance_put_same_uid_other_path_adds_row(
@@ -522,7 +511,7 @@ static void test_store_metric_put_get_round_trip(void **state) {
 
     assert_int_equal(store_metric_get(pStore, iId, aCase[i].zName,
                                       aCase[i].iFrame, &v), STORE_OK);
-    assertSameDouble(v, aCase[i].value);
+    assert_close(v, aCase[i].value, EXACT);
   }
   assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM metrics "
                           "WHERE name = 'snr' AND unit = 'dB' AND frame = 0"),
@@ -546,9 +535,9 @@ static void test_store_metric_put_twice_replaces_value(void **state) {
                    STORE_OK);
   assert_int_equal(sqlInt(db, "SELECT count(*) FROM metrics"), 2);
   assert_int_equal(store_metric_get(pStore, iId, "niqe", -1, &v), STORE_OK);
-  assertSameDouble(v, 5.0);
+  assert_close(v, 5.0, EXACT);
   assert_int_equal(store_metric_get(pStore, iId, "niqe", 0, &v), STORE_OK);
-  assertSameDouble(v, 7.0);
+  assert_close(v, 7.0, EXACT);
 }
 
 static void test_store_metric_get_absent_returns_STORE_NOTFOUND(
@@ -566,7 +555,7 @@ static void test_store_metric_get_absent_returns_STORE_NOTFOUND(
   assert_int_equal(store_metric_get(pStore, iId + 1, "piqe", 0, &v),
                    STORE_NOTFOUND);
   assertContains(store_errmsg(pStore), "piqe");
-  assertSameDouble(v, 42.0);
+  assert_close(v, 42.0, EXACT);
 }
 
 static void test_store_metric_put_unknown_instance_returns_CONSTRAINT(
@@ -719,7 +708,7 @@ static void test_store_commit_keeps_writes_after_failed_put(void **state) {
   assert_int_equal(store_commit(pStore), STORE_OK);
   assert_int_equal(instanceCount(pStore), 1);
   assert_int_equal(store_metric_get(pStore, iId, "snr", -1, &v), STORE_OK);
-  assertSameDouble(v, 2.5);
+  assert_close(v, 2.5, EXACT);
 }
 
 static void test_store_transaction_misuse_returns_STORE_MISUSE(
@@ -759,7 +748,7 @@ static void test_store_null_handle_returns_STORE_MISUSE(void **state) {
   assert_int_equal(store_rollback(NULL), STORE_MISUSE);
   assert_int_equal(store_schema_version(NULL, &iVersion), STORE_MISUSE);
   assert_int_equal(n, -1);
-  assertSameDouble(v, -1);
+  assert_close(v, -1, EXACT);
   assert_int_equal(iVersion, -1);
   assert_non_null(store_errmsg(NULL));
   store_close(NULL); /* harmless no-op */

@@ -250,7 +250,11 @@ static void printTableHead(void)
 static void printRow(const char *zPath, const struct scoreResult *r)
 {
   size_t n = strlen(zPath);
-  const char *zShort = n > 40 ? zPath + n - 40 : zPath;
+  char zShort[48];
+  if(n > 40)
+    snprintf(zShort, sizeof(zShort), "...%s", zPath + n - 37);
+  else
+    snprintf(zShort, sizeof(zShort), "%s", zPath);
   if(r->zError) {
     printf("%-40s %-4s error (see stderr)\n", zShort,
            r->meta.zModality[0] ? r->meta.zModality : "-");

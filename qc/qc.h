@@ -63,18 +63,22 @@ struct qc_image {
 /* Allocates an image of the given size with zeroed pixels and no spacing or
  * window.  Sizes must be >= 1 and nChannels 1 or 3.  The caller checks that
  * the product fits its memory budget before calling.  Returns NULL if the
- * arguments are invalid or memory is short.  Free with qc_image_free(). */
+ * arguments are invalid, the byte count overflows size_t or exceeds
+ * PTRDIFF_MAX, or memory is short.  Free with qc_image_free().
+ * Tests: tests/unit/test_qc_image.c */
 struct qc_image *qc_image_new(int32_t nWidth, int32_t nHeight,
                               int32_t nChannels, int32_t nFrames);
 
 /* Frees an image and its pixels.  NULL is a harmless no-op. */
 void qc_image_free(struct qc_image *pImg);
 
-/* Number of samples in one frame: nWidth*nHeight*nChannels. */
+/* Number of samples in one frame: nWidth*nHeight*nChannels; 0 if pImg is
+ * NULL, has no pixels, or holds sizes qc_image_new() would refuse. */
 size_t qc_image_frame_len(const struct qc_image *pImg);
 
 /* Pointer to the first sample of frame iFrame (0-based), or NULL if iFrame
- * is out of range.  Owned by the image. */
+ * is out of range (or pImg is as qc_image_frame_len() refuses).  Owned by
+ * the image. */
 float *qc_image_frame(const struct qc_image *pImg, int32_t iFrame);
 
 /* What QC needs to know about an image besides its pixels: identity,
@@ -118,7 +122,9 @@ struct qc_plane {
 /* Writes the luminance of frame iFrame of pImg into aOut, which must hold
  * nWidth*nHeight floats.  Grey images are copied; RGB becomes
  * 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, the weights of OpenCV's
- * COLOR_RGB2GRAY).  Returns QC_OK or QC_ERR_MISUSE. */
+ * COLOR_RGB2GRAY).  Returns QC_OK or QC_ERR_MISUSE (NULL pointer, bad
+ * image, iFrame out of range; aOut is then untouched).
+ * Tests: tests/unit/test_qc_image.c */
 int qc_image_luma(const struct qc_image *pImg, int32_t iFrame, float *aOut);
 
 /* Display rendering to 0..255 (what an 8-bit model or a viewer sees).
@@ -128,9 +134,15 @@ int qc_image_luma(const struct qc_image *pImg, int32_t iFrame, float *aOut);
  *   x >  c - 0.5 + (w-1)/2        -> 255
  *   else ((x - (c - 0.5)) / (w-1) + 0.5) * 255
  * Without a window it maps the 1st..99th percentile of the plane linearly
- * to 0..255, clamped (a robust window).  pIn is a grey plane (luminance),
- * aOut holds nWidth*nHeight floats.  Returns QC_OK, QC_ERR_NOMEM, or
- * QC_ERR_RANGE for a constant plane without a window.
+ * to 0..255, clamped (a robust window); percentiles as in
+ * qc_exposure_stats().  pIn is a grey plane (luminance), aOut holds
+ * nWidth*nHeight floats.  Returns QC_OK, QC_ERR_NOMEM, QC_ERR_MISUSE (a
+ * NULL pointer), or QC_ERR_RANGE, leaving aOut untouched, for: an empty
+ * plane; a window whose width is < 1 (PS3.3 C.11.2.1.2.1 requires >= 1
+ * for LINEAR) or whose centre or width is not finite; without a window, a
+ * plane whose 1st and 99th percentiles are equal (a constant plane, or
+ * one where over 98% of the samples share a value) or not finite, or that
+ * holds a NaN.  With a window, NaN samples render as 0.
  * Tests: tests/unit/test_qc_render.c */
 int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
                       float *aOut);
@@ -141,8 +153,9 @@ int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
  *   sigma = sqrt(pi/2) / (6 (W-2)(H-2)) * sum |I * N|
  * with N = [1 -2 1; -2 4 -2; 1 -2 1] over the interior pixels (no border
  * padding).  Unit: the plane's units.  Needs W, H >= 3 (else
- * QC_ERR_RANGE).  *pSigma is written only on success.
- * Tests: tests/unit/test_qc_noise.c */
+ * QC_ERR_RANGE).  A constant plane gives 0.  A non-finite sample gives
+ * QC_ERR_RANGE, a NULL pointer QC_ERR_MISUSE.  *pSigma is written only on
+ * success.  Tests: tests/unit/test_qc_noise.c */
 int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma);
 
 /* Sharpness as the variance of the Laplacian (Pech-Pacheco et al., ICPR
@@ -150,7 +163,9 @@ int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma);
  * is the 4-neighbour kernel [0 1 0; 1 -4 1; 0 1 0] (OpenCV's Laplacian
  * with ksize=1) evaluated on interior pixels only; the variance is the
  * population variance (divide by n).  Unit: (plane units)^2.  Needs W, H
- * >= 3.  Tests: tests/unit/test_qc_sharpness.c */
+ * >= 3 (else QC_ERR_RANGE).  A constant plane gives 0.  A non-finite
+ * sample gives QC_ERR_RANGE, a NULL pointer QC_ERR_MISUSE.  *pVar is
+ * written only on success.  Tests: tests/unit/test_qc_sharpness.c */
 int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar);
 
 /* Exposure statistics of a plane in its own units (modality units for the
@@ -167,8 +182,11 @@ struct qc_exposure {
 };
 
 /* Computes struct qc_exposure for pIn, counting clipped pixels against
- * detectorMin/detectorMax (pass the image's fields).  Returns QC_OK,
- * QC_ERR_NOMEM.  *pOut is written only on success.
+ * detectorMin/detectorMax (pass the image's fields; a NaN limit counts
+ * nothing).  A constant plane c gives mean = p01 = p99 = c and a dynamic
+ * range of 0 (0 bits).  Returns QC_OK, QC_ERR_NOMEM, QC_ERR_MISUSE (a NULL
+ * pointer), or QC_ERR_RANGE for an empty plane or a non-finite sample.
+ * *pOut is written only on success.
  * Tests: tests/unit/test_qc_exposure.c */
 int qc_exposure_stats(const struct qc_plane *pIn, double detectorMin,
                       double detectorMax, struct qc_exposure *pOut);

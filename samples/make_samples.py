@@ -6,7 +6,7 @@ with numpy, writes them as DICOM with pydicom, re-encodes them into every
 transfer syntax dicomqc must read (DCMTK for native/JPEG/JPEG-LS/RLE, OpenJPEG
 for JPEG 2000, OpenJPH for HTJ2K), validates every file (dcmdump, a DCMTK
 decompression or an OpenJPEG decode, pixel comparison against the phantom) and
-writes INDEX.tsv.
+writes INDEX.tsv beside OUTDIR.
 
 Everything is deterministic: fixed seeds (numpy's frozen legacy RandomState),
 UIDs derived from file names under 2.25, fixed dates.  No patient data.
@@ -765,7 +765,7 @@ def main():
     outdir = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(here, "dicom")
     os.makedirs(outdir, exist_ok=True)
     for f in os.listdir(outdir):
-        if f.endswith(".dcm") or f == "INDEX.tsv":
+        if f.endswith(".dcm"):
             os.remove(os.path.join(outdir, f))
     work = tempfile.mkdtemp(prefix="dicomqc-samples-")
     try:
@@ -1116,7 +1116,9 @@ def write_index(samples, outdir):
             ds.get("WindowCenter", ""), ds.get("WindowWidth", ""),
             1 if s.lossy else 0, int(p.min()), int(p.max()), "%.3f" % float(p.mean()),
             s.phantom, s.encoder, s.desc]))
-    with open(os.path.join(outdir, "INDEX.tsv"), "w") as f:
+    # Beside the folder, not in it: the folder holds only DICOM files, so
+    # `dicomqc score samples/dicom` sees nothing else.
+    with open(os.path.join(os.path.dirname(outdir), "INDEX.tsv"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 

@@ -7,7 +7,7 @@
 # libopenjp2-tools (opj_compress/opj_decompress), openjph-tools (ojph_compress).
 # Computes the phantoms, encodes every transfer syntax, validates each file
 # (dcmdump, DCMTK decompression or OpenJPEG decode, pixel comparison) and
-# writes OUTDIR/INDEX.tsv. Exits non-zero on the first failure.
+# writes INDEX.tsv beside OUTDIR (samples/INDEX.tsv). Exits non-zero on the first failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

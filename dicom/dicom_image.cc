@@ -48,10 +48,14 @@ struct lut {
 
 /* Reads a LUT from pItem: descriptor tagDesc (US/SS, 3 values: entries
  * (0 = 65536), first mapped value, bits per entry) and data tagData.
- * Returns DICOM_OK, or DICOM_ERR_UNSUPPORTED with zErr set. */
+ * 8-bit entries may be packed two to a 16-bit word (PS3.3 C.7.6.3.1.5;
+ * low byte first) or one per word.  isPalette scales 16-bit entries to
+ * 0..255; a modality LUT keeps its values (modality units, PS3.3
+ * C.11.1.1.1).  Returns DICOM_OK, or DICOM_ERR_UNSUPPORTED with zErr set.
+ * Tests: tests/unit/test_dicom_image.c */
 int readLut(DcmItem *pItem, const DcmTagKey &tagDesc,
-            const DcmTagKey &tagData, int isSigned, lut *pLut,
-            std::string *zErr)
+            const DcmTagKey &tagData, int isSigned, bool isPalette,
+            lut *pLut, std::string *zErr)
 {
   Uint16 aDesc[3];
   for(unsigned long i = 0; i < 3; i++)
@@ -72,11 +76,19 @@ int readLut(DcmItem *pItem, const DcmTagKey &tagDesc,
     return DICOM_ERR_UNSUPPORTED;
   }
   pLut->aData.resize(n);
-  if(aDesc[2] <= 8 && pElem->getLength() == n) {
+  if(aDesc[2] <= 8 && pElem->getLength() == n && pElem->getVR() == EVR_OB) {
     if(pItem->findAndGetUint8Array(tagData, pB, &nHave).bad() || !pB)
       nHave = 0;
     for(size_t i = 0; i < n && i < nHave; i++)
       pLut->aData[i] = pB[i];
+  } else if(aDesc[2] <= 8 && pElem->getLength() == (n + 1) / 2 * 2 &&
+            pElem->getLength() < 2 * n) {
+    /* Packed: two 8-bit entries per (host-order) word, low byte first. */
+    if(pItem->findAndGetUint16Array(tagData, pW, &nHave).bad() || !pW)
+      nHave = 0;
+    nHave = std::min<unsigned long>(2 * nHave, n);
+    for(size_t i = 0; i < nHave; i++)
+      pLut->aData[i] = (pW[i / 2] >> (8 * (i & 1))) & 0xff;
   } else {
     if(pItem->findAndGetUint16Array(tagData, pW, &nHave).bad() || !pW)
       nHave = 0;
@@ -89,7 +101,7 @@ int readLut(DcmItem *pItem, const DcmTagKey &tagDesc,
             "says " + std::to_string(n);
     return DICOM_ERR_UNSUPPORTED;
   }
-  if(aDesc[2] > 8) /* 16-bit palette entries: scale to 0..255 */
+  if(isPalette && aDesc[2] > 8) /* 16-bit palette entries to 0..255 */
     for(double &v : pLut->aData)
       v /= 257.0;
   return DICOM_OK;
@@ -111,7 +123,7 @@ int toGrey(dicom_file *pFile, DcmDataset *pDs, const dicom_pixels *p,
     lut L;
     std::string zErr;
     int rc = readLut(pLutItem, DCM_LUTDescriptor, DCM_LUTData,
-                     p->isSigned, &L, &zErr);
+                     p->isSigned, false, &L, &zErr);
     if(rc)
       return dicomFail(pFile, rc, "Modality LUT Sequence: " + zErr);
     for(size_t i = 0; i < n; i++)
@@ -185,7 +197,7 @@ int paletteToRgb(dicom_file *pFile, DcmDataset *pDs, const dicom_pixels *p,
   lut aLut[3];
   for(int k = 0; k < 3; k++) {
     std::string zErr;
-    int rc = readLut(pDs, aDesc[k], aData[k], p->isSigned, &aLut[k],
+    int rc = readLut(pDs, aDesc[k], aData[k], p->isSigned, true, &aLut[k],
                      &zErr);
     if(rc)
       return dicomFail(pFile, rc, "PALETTE COLOR: " + zErr);

@@ -16,7 +16,7 @@ decoder:
   RLE 1.2.840.10008.1.2.5        -> dcmdrle in out  ; pydicom reads the output
   JPEG 2000 .4.90/.4.91, HTJ2K .4.201/.4.202/.4.203
                          -> pydicom extracts each frame's codestream,
-                            opj_decompress -i frame.j2k -o frame.rawl
+                            opj_decompress -i frame.j2k -o frame.pgx (one PGX file per component)
 
 and reduced to the canonical value sequence described in README.md, whose
 FNV-1a-64 hash (over int32 little-endian values) is computed by fnv1a64.c.
@@ -371,7 +371,7 @@ def route_dcmtk(tool, path, hdr, g, notes, tmp):
     return native_values(ds, dg, notes), dg
 
 
-J2K_COMP_RE = re.compile(r'Component (\d+) characteristics: (\d+)x(\d+)x(\d+) (signed|unsigned)')
+PGX_RE = re.compile(r'PG (ML|LM) ?([+-]?) ?(\d+) (\d+) (\d+)\s*$')
 
 
 def j2k_mct(frame):
@@ -415,39 +415,47 @@ def route_opj(path, hdr, g, notes, tmp):
         else:
             ext = 'j2k'
         src = os.path.join(tmp, 'frame%d.%s' % (i, ext))
-        dst = os.path.join(tmp, 'frame%d.rawl' % i)
+        # PGX output, one file per component: its header carries the sign
+        # and precision and its samples keep their two's complement value.
+        # (The .raw/.rawl writers of opj_decompress 2.5.0 store signed
+        # samples masked to the codestream precision: a 14-bit -2000 comes
+        # out as 14384, pydicom-data/693_J2KR.dcm.)
+        dst = os.path.join(tmp, 'frame%d.pgx' % i)
         with open(src, 'wb') as fh:
             fh.write(frame)
-        proc = run_tool(['opj_decompress', '-i', src, '-o', dst])
-        comps = J2K_COMP_RE.findall(proc.stdout.decode('utf-8', 'replace'))
-        if not comps:
-            raise RouteError('opj_decompress reported no components')
-        if len(comps) != g['samples']:
+        run_tool(['opj_decompress', '-i', src, '-o', dst])
+        ncomp = 0
+        while os.path.exists(os.path.join(tmp, 'frame%d_%d.pgx' % (i, ncomp))):
+            ncomp += 1
+        if ncomp != g['samples']:
             raise RouteError('frame %d: %d components, SamplesPerPixel %d'
-                             % (i, len(comps), g['samples']))
-        with open(dst, 'rb') as fh:
-            raw = fh.read()
-        pos = 0
-        for idx, w, h, prec, sgn in comps:
-            idx, w, h, prec = int(idx), int(w), int(h), int(prec)
+                             % (i, ncomp, g['samples']))
+        for idx in range(ncomp):
+            cpath = os.path.join(tmp, 'frame%d_%d.pgx' % (i, idx))
+            with open(cpath, 'rb') as fh:
+                data = fh.read()
+            os.unlink(cpath)
+            nl = data.find(b'\n')
+            m = PGX_RE.match(data[:nl + 1].decode('ascii', 'replace'))
+            if nl < 0 or not m:
+                raise RouteError('frame %d component %d: bad PGX header' % (i, idx))
+            endian, psign, pprec, w, h = m.groups()
+            w, h, prec = int(w), int(h), int(pprec)
+            sgn = 'signed' if psign == '-' else 'unsigned'
             if (w, h) != (g['columns'], g['rows']):
                 raise RouteError('frame %d component %d is %dx%d, image %dx%d'
                                  % (i, idx, w, h, g['columns'], g['rows']))
             if prec > 16:
                 raise RouteError('component precision %d > 16' % prec)
             nbytes = 1 if prec <= 8 else 2
-            dtype = ('<i%d' if sgn == 'signed' else '<u%d') % nbytes
-            size = w * h * nbytes
-            if pos + size > len(raw):
-                raise RouteError('opj raw output too short')
-            plane = np.frombuffer(raw, dtype=dtype, count=w * h, offset=pos)
+            dtype = (('>' if endian == 'ML' else '<') +
+                     ('i' if psign == '-' else 'u') + str(nbytes))
+            if len(data) - nl - 1 != w * h * nbytes:
+                raise RouteError('frame %d component %d: PGX data size' % (i, idx))
+            plane = np.frombuffer(data, dtype=dtype, count=w * h, offset=nl + 1)
             out[i, :, :, idx] = plane.reshape(h, w)
-            pos += size
             info.add('%s%d' % ('s' if sgn == 'signed' else 'u', prec))
-        if pos != len(raw):
-            raise RouteError('opj raw output has %d extra bytes' % (len(raw) - pos))
         os.unlink(src)
-        os.unlink(dst)
     notes.append('%scodestream %s' % ('JP2-wrapped ' if ext == 'jp2' else '',
                                       '/'.join(sorted(info))))
     if 1 in mcts:

@@ -131,7 +131,7 @@ static int parse_row(char *z, int iLine, struct ref_row *pRow) {
  * file is missing or any line is malformed, naming the line. */
 static void load_reference(char **pzTsv, struct ref_row **paRow,
                            int *pnRow) {
-  size_t nByte;
+  size_t nByte = 0;
   char *zTsv = tu_read_file(REFERENCE_TSV, &nByte);
   char *zLine;          /* Start of the current line */
   struct ref_row *aRow; /* Parsed rows */

@@ -696,18 +696,17 @@ int readJ2k(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD,
     }
     dicomJ2kFrame fr;
     std::string zErr;
-    rc = dicomJ2kDecode(aCode.data(), aCode.size(), nFrameVal, &fr, &zErr);
+    int32_t *pOut = (*ppPix)->aValue + (size_t)f * nFrameVal;
+    rc = dicomJ2kDecode(aCode.data(), aCode.size(), pOut, nFrameVal, &fr,
+                        &zErr);
     if(rc)
       return fail(pFile, rc, "frame %u: %s", f + 1, zErr.c_str());
-    if(fr.nWidth != pD->nCols || fr.nHeight != pD->nRows ||
-       fr.nComps != pD->nSamples)
+    if(fr.nWidth != pD->nCols || fr.nHeight != pD->nRows)
       return fail(pFile, DICOM_ERR_FORMAT, "frame %u: JPEG 2000 image is "
-                  "%ux%ux%u but the header says %ux%ux%u", f + 1,
-                  fr.nWidth, fr.nHeight, fr.nComps, pD->nCols, pD->nRows,
-                  pD->nSamples);
-    int32_t *pOut = (*ppPix)->aValue + (size_t)f * nFrameVal;
+                  "%ux%u but the header says %ux%u", f + 1, fr.nWidth,
+                  fr.nHeight, pD->nCols, pD->nRows);
     for(size_t i = 0; i < nFrameVal; i++)
-      pOut[i] = storedValue((uint32_t)fr.a[i], pD->bitsStored,
+      pOut[i] = storedValue((uint32_t)pOut[i], pD->bitsStored,
                             pD->isSigned);
     if(f == 0 && pD->nSamples == 3 && fr.mct)
       snprintf((*ppPix)->zPhotometric, sizeof((*ppPix)->zPhotometric),

@@ -18,7 +18,6 @@
 #include <openjpeg.h>
 
 #include <cstring>
-#include <new>
 
 namespace {
 
@@ -85,9 +84,10 @@ bool isJp2(const uint8_t *p, size_t n)
   return n >= 12 && memcmp(p, aSig, 12) == 0;
 }
 
-/* Checks the decoded components and copies them, interleaved, to pOut. */
-int copyImage(const opj_image_t *pImg, dicomJ2kFrame *pOut,
-              std::string *zErr)
+/* Checks the decoded components and copies them, interleaved, to aOut
+ * (nOut samples). */
+int copyImage(const opj_image_t *pImg, int32_t *aOut, size_t nOut,
+              dicomJ2kFrame *pInfo, std::string *zErr)
 {
   if(pImg->numcomps < 1 || pImg->numcomps > 4) {
     *zErr = "JPEG 2000 image has " + std::to_string(pImg->numcomps) +
@@ -103,26 +103,36 @@ int copyImage(const opj_image_t *pImg, dicomJ2kFrame *pOut,
       return DICOM_ERR_UNSUPPORTED;
     }
   }
-  pOut->nWidth = c0->w;
-  pOut->nHeight = c0->h;
-  pOut->nComps = pImg->numcomps;
-  pOut->prec = c0->prec;
-  pOut->isSigned = c0->sgnd ? 1 : 0;
-  size_t nPix = (size_t)c0->w * c0->h;
-  pOut->a.resize(nPix * pImg->numcomps);
-  for(uint32_t k = 0; k < pImg->numcomps; k++) {
+  const size_t nPix = (size_t)c0->w * c0->h;
+  const uint32_t nc = pImg->numcomps;
+  if(nPix * nc != nOut) {
+    *zErr = "JPEG 2000 frame decodes to " + std::to_string(c0->w) + "x" +
+            std::to_string(c0->h) + "x" + std::to_string(nc) +
+            " samples, the DICOM header needs " + std::to_string(nOut);
+    return DICOM_ERR_FORMAT;
+  }
+  pInfo->nWidth = c0->w;
+  pInfo->nHeight = c0->h;
+  pInfo->nComps = nc;
+  pInfo->prec = c0->prec;
+  pInfo->isSigned = c0->sgnd ? 1 : 0;
+  if(nc == 1) {
+    memcpy(aOut, c0->data, nPix * sizeof(int32_t));
+    return DICOM_OK;
+  }
+  for(uint32_t k = 0; k < nc; k++) {
     const OPJ_INT32 *pSrc = pImg->comps[k].data;
-    int32_t *pDst = pOut->a.data() + k;
+    int32_t *pDst = aOut + k;
     for(size_t i = 0; i < nPix; i++)
-      pDst[i * pImg->numcomps] = pSrc[i];
+      pDst[i * nc] = pSrc[i];
   }
   return DICOM_OK;
 }
 
 } /* namespace */
 
-int dicomJ2kDecode(const uint8_t *pData, size_t nData, uint64_t maxValues,
-                   dicomJ2kFrame *pOut, std::string *zErr)
+int dicomJ2kDecode(const uint8_t *pData, size_t nData, int32_t *aOut,
+                   size_t nOut, dicomJ2kFrame *pInfo, std::string *zErr)
 {
   int rc = DICOM_ERR_CODEC;
   memSource src = {pData, nData, 0};
@@ -162,11 +172,12 @@ int dicomJ2kDecode(const uint8_t *pData, size_t nData, uint64_t maxValues,
   }
   nValues = (uint64_t)(pImg->x1 - pImg->x0) * (pImg->y1 - pImg->y0) *
             pImg->numcomps;
-  if(nValues > maxValues) {
+  if(nValues != nOut) {
     *zErr = "JPEG 2000 frame of " + std::to_string(pImg->x1 - pImg->x0) +
             "x" + std::to_string(pImg->y1 - pImg->y0) + "x" +
-            std::to_string(pImg->numcomps) + " exceeds the size limit";
-    rc = DICOM_ERR_TOOLARGE;
+            std::to_string(pImg->numcomps) + " samples does not match the "
+            "DICOM header's " + std::to_string(nOut);
+    rc = DICOM_ERR_FORMAT;
     goto j2k_end;
   }
   /* Large frames decode on every core (OpenJPEG's tile-component
@@ -180,16 +191,11 @@ int dicomJ2kDecode(const uint8_t *pData, size_t nData, uint64_t maxValues,
     goto j2k_end;
   }
   {
-    opj_codestream_info_v2_t *pInfo = opj_get_cstr_info(pCodec);
-    pOut->mct = pInfo && pInfo->m_default_tile_info.mct ? 1 : 0;
-    opj_destroy_cstr_info(&pInfo);
+    opj_codestream_info_v2_t *pCs = opj_get_cstr_info(pCodec);
+    pInfo->mct = pCs && pCs->m_default_tile_info.mct ? 1 : 0;
+    opj_destroy_cstr_info(&pCs);
   }
-  try {
-    rc = copyImage(pImg, pOut, zErr);
-  } catch(const std::bad_alloc &) {
-    *zErr = "out of memory for the decoded JPEG 2000 frame";
-    rc = DICOM_ERR_NOMEM;
-  }
+  rc = copyImage(pImg, aOut, nOut, pInfo, zErr);
 
 j2k_end:
   opj_image_destroy(pImg);

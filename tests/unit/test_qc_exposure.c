@@ -16,37 +16,6 @@
 
 #include "qc_int.h"
 
-/* Reference planes of tests/reference/qc_reference.tsv. */
-static const char *const azPlane[] = {"ramp_64x48", "checker_64x48",
-                                      "gauss_101x77", "xray_101x77"};
-#define N_PLANE (sizeof(azPlane) / sizeof(azPlane[0]))
-
-/* Fixture: the reference planes, loaded fresh for each test. */
-static int setup_planes(void **state) {
-  struct tu_plane *a = calloc(N_PLANE, sizeof(*a));
-  size_t i;
-
-  if (a == NULL) {
-    return -1;
-  }
-  for (i = 0; i < N_PLANE; i++) {
-    tu_plane_load(azPlane[i], 1, &a[i]);
-  }
-  *state = a;
-  return 0;
-}
-
-static int teardown_planes(void **state) {
-  struct tu_plane *a = *state;
-  size_t i;
-
-  for (i = 0; i < N_PLANE; i++) {
-    free(a[i].a);
-  }
-  free(a);
-  return 0;
-}
-
 /* ------------------------------------------------------------ oracle */
 
 static int cmp_double(const void *pA, const void *pB) {
@@ -167,7 +136,7 @@ static void test_qc_percentiles_gauss_plane_equal_numpy(void **state) {
   size_t n = (size_t)a[2].nWidth * (size_t)a[2].nHeight;
   size_t i;
 
-  assert_string_equal(azPlane[2], "gauss_101x77");
+  assert_string_equal(tu_azPlane[2], "gauss_101x77");
   for (i = 0; i < 9; i++) {
     char zMetric[64];
     double p = -1.0;
@@ -260,8 +229,8 @@ static void test_qc_exposure_reference_planes_match_numpy(void **state) {
   struct tu_plane *a = *state;
   size_t i;
 
-  for (i = 0; i < N_PLANE; i++) {
-    const char *z = azPlane[i];
+  for (i = 0; i < TU_N_PLANE; i++) {
+    const char *z = tu_azPlane[i];
     struct qc_plane plane = {a[i].a, a[i].nWidth, a[i].nHeight};
     struct qc_exposure e;
     double bits = tu_ref(z, "exposure_dyn_range_bits");
@@ -390,14 +359,14 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_qc_percentiles_match_sort_oracle),
       cmocka_unit_test_setup_teardown(
-          test_qc_percentiles_gauss_plane_equal_numpy, setup_planes,
-          teardown_planes),
+          test_qc_percentiles_gauss_plane_equal_numpy, tu_planes_setup,
+          tu_planes_teardown),
       cmocka_unit_test(test_qc_percentiles_one_sample_returns_it),
       cmocka_unit_test(test_qc_percentiles_edge_samples_follow_numpy),
       cmocka_unit_test(test_qc_percentiles_bad_args_return_status),
       cmocka_unit_test_setup_teardown(
-          test_qc_exposure_reference_planes_match_numpy, setup_planes,
-          teardown_planes),
+          test_qc_exposure_reference_planes_match_numpy, tu_planes_setup,
+          tu_planes_teardown),
       cmocka_unit_test(test_qc_exposure_half_0_half_100_returns_mean_50),
       cmocka_unit_test(test_qc_exposure_constant_plane_returns_zero_range),
       cmocka_unit_test(test_qc_exposure_nan_detector_limits_count_no_clip),

@@ -13,37 +13,6 @@
 
 #include "qc_int.h"
 
-/* Reference planes of tests/reference/qc_reference.tsv. */
-static const char *const azPlane[] = {"ramp_64x48", "checker_64x48",
-                                      "gauss_101x77", "xray_101x77"};
-#define N_PLANE (sizeof(azPlane) / sizeof(azPlane[0]))
-
-/* Fixture: the reference planes, loaded fresh for each test. */
-static int setup_planes(void **state) {
-  struct tu_plane *a = calloc(N_PLANE, sizeof(*a));
-  size_t i;
-
-  if (a == NULL) {
-    return -1;
-  }
-  for (i = 0; i < N_PLANE; i++) {
-    tu_plane_load(azPlane[i], 1, &a[i]);
-  }
-  *state = a;
-  return 0;
-}
-
-static int teardown_planes(void **state) {
-  struct tu_plane *a = *state;
-  size_t i;
-
-  for (i = 0; i < N_PLANE; i++) {
-    free(a[i].a);
-  }
-  free(a);
-  return 0;
-}
-
 /* Slow oracle: Immerkaer 1996 eq. 8 written as the textbook double loop
  * over interior pixels and the nine mask entries. */
 static double naive_immerkaer(const float *a, int w, int h) {
@@ -75,9 +44,9 @@ static void test_qc_noise_immerkaer_reference_planes_match_scipy(
   struct tu_plane *a = *state;
   size_t i;
 
-  for (i = 0; i < N_PLANE; i++) {
+  for (i = 0; i < TU_N_PLANE; i++) {
     struct qc_plane plane = {a[i].a, a[i].nWidth, a[i].nHeight};
-    double ref = tu_ref(azPlane[i], "noise_immerkaer");
+    double ref = tu_ref(tu_azPlane[i], "noise_immerkaer");
     double sigma = -1.0;
     assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_OK);
     assert_close(sigma, ref, 1e-12 + 1e-9 * fabs(ref));
@@ -95,7 +64,7 @@ static void test_qc_noise_immerkaer_gauss_plane_near_generator_sigma(
   struct qc_plane plane = {a[2].a, a[2].nWidth, a[2].nHeight};
   double sigma = -1.0;
 
-  assert_string_equal(azPlane[2], "gauss_101x77");
+  assert_string_equal(tu_azPlane[2], "gauss_101x77");
   assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_OK);
   assert_close(sigma, 20.0, 0.05 * 20.0);
 }
@@ -223,10 +192,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           test_qc_noise_immerkaer_reference_planes_match_scipy,
-          setup_planes, teardown_planes),
+          tu_planes_setup, tu_planes_teardown),
       cmocka_unit_test_setup_teardown(
           test_qc_noise_immerkaer_gauss_plane_near_generator_sigma,
-          setup_planes, teardown_planes),
+          tu_planes_setup, tu_planes_teardown),
       cmocka_unit_test(test_qc_noise_immerkaer_matches_naive_oracle),
       cmocka_unit_test(test_qc_noise_immerkaer_constant_plane_returns_zero),
       cmocka_unit_test(test_qc_noise_immerkaer_cubic_plane_returns_zero),

@@ -13,37 +13,6 @@
 
 #include "qc_int.h"
 
-/* Reference planes of tests/reference/qc_reference.tsv. */
-static const char *const azPlane[] = {"ramp_64x48", "checker_64x48",
-                                      "gauss_101x77", "xray_101x77"};
-#define N_PLANE (sizeof(azPlane) / sizeof(azPlane[0]))
-
-/* Fixture: the reference planes, loaded fresh for each test. */
-static int setup_planes(void **state) {
-  struct tu_plane *a = calloc(N_PLANE, sizeof(*a));
-  size_t i;
-
-  if (a == NULL) {
-    return -1;
-  }
-  for (i = 0; i < N_PLANE; i++) {
-    tu_plane_load(azPlane[i], 1, &a[i]);
-  }
-  *state = a;
-  return 0;
-}
-
-static int teardown_planes(void **state) {
-  struct tu_plane *a = *state;
-  size_t i;
-
-  for (i = 0; i < N_PLANE; i++) {
-    free(a[i].a);
-  }
-  free(a);
-  return 0;
-}
-
 /* Slow oracle: store every interior Laplacian (kernel as a 3x3 table),
  * then the population variance by the definition. */
 static double naive_laplacian_var(const float *a, int w, int h) {
@@ -86,9 +55,9 @@ static void test_qc_sharpness_reference_planes_match_opencv(void **state) {
   struct tu_plane *a = *state;
   size_t i;
 
-  for (i = 0; i < N_PLANE; i++) {
+  for (i = 0; i < TU_N_PLANE; i++) {
     struct qc_plane plane = {a[i].a, a[i].nWidth, a[i].nHeight};
-    double ref = tu_ref(azPlane[i], "laplacian_var");
+    double ref = tu_ref(tu_azPlane[i], "laplacian_var");
     double var = -1.0;
     assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_OK);
     assert_close(var, ref, 1e-12 + 1e-9 * fabs(ref));
@@ -212,8 +181,8 @@ static void test_qc_sharpness_NULL_returns_MISUSE(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
-          test_qc_sharpness_reference_planes_match_opencv, setup_planes,
-          teardown_planes),
+          test_qc_sharpness_reference_planes_match_opencv, tu_planes_setup,
+          tu_planes_teardown),
       cmocka_unit_test(test_qc_sharpness_matches_naive_oracle),
       cmocka_unit_test(test_qc_sharpness_constant_plane_returns_zero),
       cmocka_unit_test(test_qc_sharpness_linear_plane_returns_zero),

@@ -201,6 +201,39 @@ static inline void tu_plane_load(const char *zName, int32_t nChannels,
                                 (size_t)nChannels);
 }
 
+/* The grey reference planes of tests/reference/qc_reference.tsv that the
+ * metric tests share, in this order. */
+static const char *const tu_azPlane[] = {"ramp_64x48", "checker_64x48",
+                                         "gauss_101x77", "xray_101x77"};
+#define TU_N_PLANE (sizeof(tu_azPlane) / sizeof(tu_azPlane[0]))
+
+/* cmocka fixture: loads the TU_N_PLANE planes fresh into *state as an
+ * array of struct tu_plane; tu_planes_teardown() frees them. */
+static inline int tu_planes_setup(void **state) {
+  struct tu_plane *a = calloc(TU_N_PLANE, sizeof(*a));
+  size_t i;
+
+  if (a == NULL) {
+    return -1;
+  }
+  for (i = 0; i < TU_N_PLANE; i++) {
+    tu_plane_load(tu_azPlane[i], 1, &a[i]);
+  }
+  *state = a;
+  return 0;
+}
+
+static inline int tu_planes_teardown(void **state) {
+  struct tu_plane *a = *state;
+  size_t i;
+
+  for (i = 0; i < TU_N_PLANE; i++) {
+    free(a[i].a);
+  }
+  free(a);
+  return 0;
+}
+
 /* splitmix64 (G. Steele, D. Lea, C. Flood, "Fast splittable pseudorandom
  * number generators", OOPSLA 2014; constants of S. Vigna's public-domain
  * splitmix64.c): a deterministic generator for oracle tests. */

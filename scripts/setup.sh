@@ -53,9 +53,9 @@ if [ "$MODE" = run ]; then
   exec build/dicomqc score samples/dicom
 fi
 
-build build
+build build -DDICOMQC_TESTS=ON
 (cd build && ctest --output-on-failure -j "$jobs")
-build build-asan -DDICOMQC_SANITIZE=ON
+build build-asan -DDICOMQC_SANITIZE=ON -DDICOMQC_TESTS=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$jobs")

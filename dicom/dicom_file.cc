@@ -155,6 +155,10 @@ int loadFile(dicom_file *pFile)
     return fail(pFile, DICOM_ERR_FORMAT,
                 "not a DICOM file: no SOP Class UID, Study Instance UID "
                 "or Pixel Data found");
+  if(cond == EC_StreamNotifyClient)
+    return fail(pFile, DICOM_ERR_FORMAT,
+                "not a DICOM file, or a truncated one: the data ends inside "
+                "an element it declares (DCMTK: %s)", cond.text());
   return fail(pFile, DICOM_ERR_FORMAT,
               "not a DICOM file, or malformed or truncated: %s",
               cond.text());

@@ -442,7 +442,7 @@ struct syn_image {
   uint16_t nSamples;        /* (0028,0002) */
   uint16_t nRows;           /* (0028,0010) */
   uint16_t nCols;           /* (0028,0011) */
-  uint16_t bitsAllocated;   /* (0028,0100) 8 or 16 */
+  uint16_t bitsAllocated;   /* (0028,0100) 1, 8, 16 or 32 */
   uint16_t bitsStored;      /* (0028,0101) */
   uint16_t isSigned;        /* (0028,0103) */
 };
@@ -771,6 +771,76 @@ static void test_dicom_image_read_palette_16bit_entries_divided_by_257(
   dicom_close(pFile);
 }
 
+/* Bits Allocated 1 (PS3.5 8.1.1 and 8.2: bits packed LSB first, pixels
+ * consecutive across rows and frames, no padding between frames): 2
+ * frames of 2x5 = 20 bits in 3 bytes.  Byte 0xA5 = 1010 0101 gives, from
+ * bit 0 up, 1 0 1 0 0 1 0 1; 0x0F gives 1 1 1 1 0 0 0 0; 0x06 gives
+ * 0 1 1 0. */
+static void test_dicom_pixels_read_1bit_unpacks_lsb_first(void **state) {
+  static const unsigned char aPacked[4] = {0xA5, 0x0F, 0x06, 0x00};
+  static const int32_t aWant[20] = {1, 0, 1, 0, 0, 1, 0, 1, 1, 1,
+                                    1, 1, 0, 0, 0, 0, 0, 1, 1, 0};
+  struct tmp_fixture *pFix = *state;
+  static struct syn ds;
+  dicom_file *pFile = NULL;
+  struct dicom_pixels *pPix = NULL;
+  int i;
+
+  ds.n = 0;
+  syn_str(&ds, 0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.7");
+  syn_str(&ds, 0x0008, 0x0018, "UI", "2.25.1");
+  syn_us1(&ds, 0x0028, 0x0002, 1);
+  syn_str(&ds, 0x0028, 0x0004, "CS", "MONOCHROME2");
+  syn_str(&ds, 0x0028, 0x0008, "IS", "2");
+  syn_us1(&ds, 0x0028, 0x0010, 2);
+  syn_us1(&ds, 0x0028, 0x0011, 5);
+  syn_us1(&ds, 0x0028, 0x0100, 1);
+  syn_us1(&ds, 0x0028, 0x0101, 1);
+  syn_us1(&ds, 0x0028, 0x0102, 0);
+  syn_us1(&ds, 0x0028, 0x0103, 0);
+  syn_elem(&ds, 0x7fe0, 0x0010, "OB", aPacked, sizeof(aPacked));
+  syn_write(pFix->zPath, &ds);
+  assert_int_equal(dicom_open(pFix->zPath, NULL, &pFile), DICOM_OK);
+  assert_int_equal(dicom_pixels_read(pFile, &pPix), DICOM_OK);
+  assert_int_equal(pPix->nFrames, 2);
+  assert_int_equal(pPix->bitsAllocated, 1);
+  for (i = 0; i < 20; i++) {
+    assert_int_equal(pPix->aValue[i], aWant[i]);
+  }
+  dicom_pixels_free(pPix);
+  dicom_close(pFile);
+}
+
+/* Bits Allocated 32, signed (PS3.5 8.1.1): little-endian 32-bit two's
+ * complement; the float image holds them exactly where float32 can
+ * (-5, 70000, -2000000000 = -7812500 * 2^8). */
+static void test_dicom_image_read_32bit_signed_values(void **state) {
+  static const int32_t aVal[4] = {-5, 70000, -2000000000, 0};
+  static const struct syn_image img = {"MONOCHROME2", 1, 1, 4, 32, 32, 1};
+  struct tmp_fixture *pFix = *state;
+  static struct syn ds;
+  unsigned char a[16];
+  dicom_file *pFile = NULL;
+  struct qc_image *pImg;
+  int i, k;
+
+  for (i = 0; i < 4; i++) {
+    for (k = 0; k < 4; k++) {
+      a[4 * i + k] = (unsigned char)((uint32_t)aVal[i] >> (8 * k));
+    }
+  }
+  ds.n = 0;
+  syn_image_module(&ds, &img);
+  syn_elem(&ds, 0x7fe0, 0x0010, "OB", a, sizeof(a));
+  syn_write(pFix->zPath, &ds);
+  pImg = read_ok(pFix->zPath, &pFile);
+  for (i = 0; i < 4; i++) {
+    assert_close(pImg->aPixel[i], aVal[i], 0);
+  }
+  qc_image_free(pImg);
+  dicom_close(pFile);
+}
+
 /* Limits are checked before decoding: a 64x64 image whose Pixel Data
  * holds 2 bytes instead of 8192 is DICOM_ERR_TOOLARGE with maxRows 16
  * (and with maxBytes one byte short of 64*64*4), whereas with default
@@ -931,6 +1001,11 @@ int main(void) {
     cmocka_unit_test_setup_teardown(
       test_dicom_image_read_palette_16bit_entries_divided_by_257, tmp_setup,
       tmp_teardown),
+    cmocka_unit_test_setup_teardown(
+      test_dicom_pixels_read_1bit_unpacks_lsb_first, tmp_setup,
+      tmp_teardown),
+    cmocka_unit_test_setup_teardown(
+      test_dicom_image_read_32bit_signed_values, tmp_setup, tmp_teardown),
     cmocka_unit_test_setup_teardown(
       test_dicom_image_read_over_limits_returns_TOOLARGE_first, tmp_setup,
       tmp_teardown),

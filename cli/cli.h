@@ -13,10 +13,11 @@
 #include <stdint.h>
 
 /* Exit codes of dicomqc. */
-#define CLI_EXIT_OK 0     /* Every input processed */
-#define CLI_EXIT_INPUT 1  /* An input or the database could not be
+#define CLI_EXIT_OK 0 /* Every input processed */
+#define CLI_EXIT_INPUT                                                        \
+  1                      /* An input or the database could not be
                              processed (each one named on stderr) */
-#define CLI_EXIT_USAGE 2  /* Usage error */
+#define CLI_EXIT_USAGE 2 /* Usage error */
 
 /* Text of the exit code table, shared by every --help. */
 extern const char cli_exit_help[];
@@ -31,7 +32,7 @@ void cli_warnf(const char *zFmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the problem, then "try 'dicomqc CMD --help'".  Returns
  * CLI_EXIT_USAGE. */
 int cli_usagef(const char *zCmd, const char *zFmt, ...)
-  __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Parses a decimal integer in 1..nMax; returns 0 on success, -1 for junk,
  * negatives, zero or too large values. */

@@ -14,22 +14,23 @@
 
 /* One row per subcommand: drives both dispatch and --help. */
 static const struct {
-  const char *zName;               /* Subcommand as typed */
-  int (*xMain)(int, char **);      /* Its entry point */
-  const char *zHelp;               /* One line for dicomqc --help */
+  const char *zName;          /* Subcommand as typed */
+  int (*xMain)(int, char **); /* Its entry point */
+  const char *zHelp;          /* One line for dicomqc --help */
 } aCmd[] = {
-  {"score", cli_score_main,
-   "decode DICOM files and print their quality measures"},
+    {"score", cli_score_main,
+     "decode DICOM files and print their quality measures"},
 };
 
 static void usage(FILE *out)
 {
   fprintf(out, "Usage: dicomqc COMMAND [OPTIONS] [ARGS]\n"
-          "DICOM quality-control node: decodes images and measures their "
-          "quality.\n\nCommands:\n");
+               "DICOM quality-control node: decodes images and measures their "
+               "quality.\n\nCommands:\n");
   for(size_t i = 0; i < sizeof(aCmd) / sizeof(aCmd[0]); i++)
     fprintf(out, "  %-10s %s\n", aCmd[i].zName, aCmd[i].zHelp);
-  fprintf(out, "\nOptions:\n"
+  fprintf(out,
+          "\nOptions:\n"
           "  -h, --help     show this help and exit\n"
           "  -V, --version  show the version and exit\n\n"
           "Run 'dicomqc COMMAND --help' for a command's options.\n\n%s",

@@ -16,12 +16,12 @@
 int cli_quiet = 0;
 
 const char cli_exit_help[] =
-  "Exit status:\n"
-  "  0  every input was processed (a retake verdict is a result, "
-  "not an error)\n"
-  "  1  an input or the database could not be processed; each is "
-  "named on stderr\n"
-  "  2  usage error\n";
+    "Exit status:\n"
+    "  0  every input was processed (a retake verdict is a result, "
+    "not an error)\n"
+    "  1  an input or the database could not be processed; each is "
+    "named on stderr\n"
+    "  2  usage error\n";
 
 static void vmsg(const char *zKind, const char *zFmt, va_list ap)
 {

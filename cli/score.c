@@ -39,15 +39,18 @@ static const struct {
   const char *zArg;  /* Value name for --help */
   const char *zHelp; /* Help text */
 } aOpt[] = {
-  [OPT_JSON] = {"json", 0, "", "print one JSON object per image"},
-  [OPT_DB] = {"db", 1, "FILE", "record instances, metrics and verdicts "
-              "in the SQLite database FILE"},
-  [OPT_QUIET] = {"quiet", 0, "", "no warnings and no progress line"},
-  [OPT_MAXDIM] = {"max-dim", 1, "N", "refuse images with more than N rows "
-                  "or columns (default 30000)"},
-  [OPT_MAXMIB] = {"max-mib", 1, "N", "refuse images whose decoded samples "
-                  "need more than N MiB (default 2048)"},
-  [OPT_HELP] = {"help", 0, "", "show this help and exit"},
+    [OPT_JSON] = {"json", 0, "", "print one JSON object per image"},
+    [OPT_DB] = {"db", 1, "FILE",
+                "record instances, metrics and verdicts "
+                "in the SQLite database FILE"},
+    [OPT_QUIET] = {"quiet", 0, "", "no warnings and no progress line"},
+    [OPT_MAXDIM] = {"max-dim", 1, "N",
+                    "refuse images with more than N rows "
+                    "or columns (default 30000)"},
+    [OPT_MAXMIB] = {"max-mib", 1, "N",
+                    "refuse images whose decoded samples "
+                    "need more than N MiB (default 2048)"},
+    [OPT_HELP] = {"help", 0, "", "show this help and exit"},
 };
 #define N_OPT (int)(sizeof(aOpt) / sizeof(aOpt[0]))
 
@@ -61,15 +64,15 @@ struct scoreCfg {
 
 /* The measures of one image. */
 struct scoreResult {
-  struct qc_meta meta;        /* Header */
+  struct qc_meta meta; /* Header */
   int32_t nRows, nCols, nFrames;
-  int hasMetrics;             /* 1 if the values below are set */
-  double noise;               /* Immerkaer sigma, modality units */
-  int hasSharp;               /* 1 if sharpness could be computed */
-  double sharp;               /* Laplacian variance of the rendering */
-  struct qc_exposure expo;    /* Exposure statistics, modality units */
-  const char *zError;         /* Failure message or NULL */
-  char zErrBuf[600];          /* Storage for zError */
+  int hasMetrics;          /* 1 if the values below are set */
+  double noise;            /* Immerkaer sigma, modality units */
+  int hasSharp;            /* 1 if sharpness could be computed */
+  double sharp;            /* Laplacian variance of the rendering */
+  struct qc_exposure expo; /* Exposure statistics, modality units */
+  const char *zError;      /* Failure message or NULL */
+  char zErrBuf[600];       /* Storage for zError */
 };
 
 /* Metric rows: name, unit, and where its value is in a result. */
@@ -78,19 +81,19 @@ static const struct {
   const char *zUnit;
   size_t iOff;
 } aMetric[] = {
-  {"noise_sigma", "modality units", offsetof(struct scoreResult, noise)},
-  {"exposure_mean", "modality units",
-   offsetof(struct scoreResult, expo.mean)},
-  {"exposure_p01", "modality units", offsetof(struct scoreResult, expo.p01)},
-  {"exposure_p99", "modality units", offsetof(struct scoreResult, expo.p99)},
-  {"clipped_low_fraction", "fraction",
-   offsetof(struct scoreResult, expo.clipLow)},
-  {"clipped_high_fraction", "fraction",
-   offsetof(struct scoreResult, expo.clipHigh)},
-  {"dynamic_range", "modality units",
-   offsetof(struct scoreResult, expo.dynRange)},
-  {"dynamic_range_bits", "bits",
-   offsetof(struct scoreResult, expo.dynRangeBits)},
+    {"noise_sigma", "modality units", offsetof(struct scoreResult, noise)},
+    {"exposure_mean", "modality units",
+     offsetof(struct scoreResult, expo.mean)},
+    {"exposure_p01", "modality units", offsetof(struct scoreResult, expo.p01)},
+    {"exposure_p99", "modality units", offsetof(struct scoreResult, expo.p99)},
+    {"clipped_low_fraction", "fraction",
+     offsetof(struct scoreResult, expo.clipLow)},
+    {"clipped_high_fraction", "fraction",
+     offsetof(struct scoreResult, expo.clipHigh)},
+    {"dynamic_range", "modality units",
+     offsetof(struct scoreResult, expo.dynRange)},
+    {"dynamic_range_bits", "bits",
+     offsetof(struct scoreResult, expo.dynRangeBits)},
 };
 #define N_METRIC (int)(sizeof(aMetric) / sizeof(aMetric[0]))
 
@@ -102,20 +105,22 @@ static double metricValue(const struct scoreResult *r, int i)
 static void scoreUsage(FILE *out)
 {
   fprintf(out, "Usage: dicomqc score [OPTIONS] PATH...\n"
-          "Decode DICOM files (directories recursively) and print their "
-          "quality measures.\n\nOptions:\n");
+               "Decode DICOM files (directories recursively) and print their "
+               "quality measures.\n\nOptions:\n");
   for(int i = 0; i < N_OPT; i++) {
     char z[40];
     snprintf(z, sizeof(z), "--%s%s%s", aOpt[i].zLong,
              aOpt[i].hasArg ? " " : "", aOpt[i].zArg);
     fprintf(out, "  %-16s %s\n", z, aOpt[i].zHelp);
   }
-  fprintf(out, "\nMeasures (middle frame of multi-frame images): noise "
+  fprintf(out,
+          "\nMeasures (middle frame of multi-frame images): noise "
           "sigma (Immerkaer 1996),\nsharpness (variance of the Laplacian "
           "of the 0..255 display rendering),\nexposure mean and 1st/99th "
           "percentiles, clipped fractions, dynamic range.\nQuality and "
           "verdict stay null/\"unscored\" until modality profiles "
-          "exist.\n\n%s", cli_exit_help);
+          "exist.\n\n%s",
+          cli_exit_help);
 }
 
 /* Measures frame iFrame of pImg into r. */
@@ -132,8 +137,7 @@ static int measure(const struct qc_image *pImg, struct scoreResult *r)
   if(rc)
     goto measure_end;
   struct qc_plane raw = {aLuma, pImg->nWidth, pImg->nHeight};
-  rc = qc_exposure_stats(&raw, pImg->detectorMin, pImg->detectorMax,
-                         &r->expo);
+  rc = qc_exposure_stats(&raw, pImg->detectorMin, pImg->detectorMax, &r->expo);
   if(rc)
     goto measure_end;
   /* Images smaller than 3x3 have no interior: no noise or sharpness. */
@@ -173,8 +177,8 @@ static void scoreFile(const char *zPath, const struct scoreCfg *cfg,
   r->nFrames = pImg->nFrames;
   rc = measure(pImg, r);
   if(rc) {
-    snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s: measuring failed: %s",
-             zPath, qc_strstatus(rc));
+    snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s: measuring failed: %s", zPath,
+             qc_strstatus(rc));
     r->zError = r->zErrBuf;
   }
 score_end:
@@ -241,9 +245,8 @@ static int printJson(const char *zPath, const struct scoreResult *r)
 
 static void printTableHead(void)
 {
-  printf("%-40s %-4s %-9s %6s %10s %10s %10s %7s %s\n", "file", "mod",
-         "size", "frames", "noise", "sharpness", "mean", "clip%",
-         "verdict");
+  printf("%-40s %-4s %-9s %6s %10s %10s %10s %7s %s\n", "file", "mod", "size",
+         "frames", "noise", "sharpness", "mean", "clip%", "verdict");
 }
 
 /* Prints one table row (or the error in place of the measures). */
@@ -274,24 +277,24 @@ static int recordDb(store *pDb, const char *zPath, const struct scoreResult *r)
   struct stat st;
   const struct qc_meta *m = &r->meta;
   struct store_instance in = {
-    .zSopInstanceUid = m->zSopInstanceUid,
-    .zStudyInstanceUid = m->zStudyUid,
-    .zSeriesInstanceUid = m->zSeriesUid,
-    .zSopClassUid = m->zSopClassUid,
-    .zTransferSyntax = m->zTransferSyntax,
-    .zModality = m->zModality,
-    .zBodyPart = m->zBodyPart,
-    .zStationName = m->zStationName,
-    .zOperatorName = m->zOperatorName,
-    .zInstitution = m->zInstitution,
-    .zAccessionNumber = m->zAccession,
-    .zStudyDate = m->zStudyDate,
-    .zStudyTime = m->zStudyTime,
-    .zFilePath = zPath,
-    .nFileSize = stat(zPath, &st) == 0 ? (int64_t)st.st_size : 0,
-    .nRows = r->nRows,
-    .nColumns = r->nCols,
-    .nFrames = r->nFrames,
+      .zSopInstanceUid = m->zSopInstanceUid,
+      .zStudyInstanceUid = m->zStudyUid,
+      .zSeriesInstanceUid = m->zSeriesUid,
+      .zSopClassUid = m->zSopClassUid,
+      .zTransferSyntax = m->zTransferSyntax,
+      .zModality = m->zModality,
+      .zBodyPart = m->zBodyPart,
+      .zStationName = m->zStationName,
+      .zOperatorName = m->zOperatorName,
+      .zInstitution = m->zInstitution,
+      .zAccessionNumber = m->zAccession,
+      .zStudyDate = m->zStudyDate,
+      .zStudyTime = m->zStudyTime,
+      .zFilePath = zPath,
+      .nFileSize = stat(zPath, &st) == 0 ? (int64_t)st.st_size : 0,
+      .nRows = r->nRows,
+      .nColumns = r->nCols,
+      .nFrames = r->nFrames,
   };
   int64_t id = 0;
   int rc = store_begin(pDb);
@@ -385,8 +388,7 @@ static int collect(const char *zPath, struct pathList *pList, int depth)
 }
 
 /* Parses the options; returns -1 to go on, or an exit code. */
-static int parseArgs(int argc, char **argv, struct scoreCfg *cfg,
-                     int *piFirst)
+static int parseArgs(int argc, char **argv, struct scoreCfg *cfg, int *piFirst)
 {
   int i;
   for(i = 1; i < argc; i++) {
@@ -414,22 +416,34 @@ static int parseArgs(int argc, char **argv, struct scoreCfg *cfg,
     }
     uint64_t n = 0;
     switch(k) {
-    case OPT_JSON: cfg->json = 1; break;
-    case OPT_DB: cfg->zDb = zArg; break;
-    case OPT_QUIET: cli_quiet = 1; break;
+    case OPT_JSON:
+      cfg->json = 1;
+      break;
+    case OPT_DB:
+      cfg->zDb = zArg;
+      break;
+    case OPT_QUIET:
+      cli_quiet = 1;
+      break;
     case OPT_MAXDIM:
       if(cli_parse_uint(zArg, 65535, &n))
-        return cli_usagef("score", "option --max-dim: '%s' is not a "
-                          "number from 1 to 65535", zArg);
+        return cli_usagef("score",
+                          "option --max-dim: '%s' is not a "
+                          "number from 1 to 65535",
+                          zArg);
       cfg->limits.maxRows = cfg->limits.maxColumns = (uint32_t)n;
       break;
     case OPT_MAXMIB:
       if(cli_parse_uint(zArg, (uint64_t)1 << 24, &n))
-        return cli_usagef("score", "option --max-mib: '%s' is not a "
-                          "number from 1 to 16777216", zArg);
+        return cli_usagef("score",
+                          "option --max-mib: '%s' is not a "
+                          "number from 1 to 16777216",
+                          zArg);
       cfg->limits.maxBytes = n << 20;
       break;
-    case OPT_HELP: scoreUsage(stdout); return CLI_EXIT_OK;
+    case OPT_HELP:
+      scoreUsage(stdout);
+      return CLI_EXIT_OK;
     }
   }
   if(i >= argc)
@@ -452,8 +466,7 @@ int cli_score_main(int argc, char **argv)
   exitCode = CLI_EXIT_OK;
   cfg.progress = !cli_quiet && isatty(STDERR_FILENO);
   if(cfg.zDb && store_open(cfg.zDb, &pDb) != STORE_OK) {
-    cli_errorf("%s: cannot open the database: %s", cfg.zDb,
-               store_errmsg(pDb));
+    cli_errorf("%s: cannot open the database: %s", cfg.zDb, store_errmsg(pDb));
     exitCode = CLI_EXIT_INPUT;
     goto score_main_end;
   }
@@ -469,8 +482,7 @@ int cli_score_main(int argc, char **argv)
     printTableHead();
   for(size_t i = 0; i < list.n; i++) {
     if(cfg.progress)
-      fprintf(stderr, "\r[%zu/%zu] %.60s\033[K", i + 1, list.n,
-              list.az[i]);
+      fprintf(stderr, "\r[%zu/%zu] %.60s\033[K", i + 1, list.n, list.az[i]);
     scoreFile(list.az[i], &cfg, r);
     if(cfg.progress)
       fputs("\r\033[K", stderr);

@@ -69,7 +69,7 @@ void initDcmtk()
 
 /* Records "PATH: message" on the handle and returns rc. */
 int fail(dicom_file *pFile, int rc, const char *zFmt, ...)
-  __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 int fail(dicom_file *pFile, int rc, const char *zFmt, ...)
 {
@@ -115,10 +115,10 @@ int getNum(DcmItem *pItem, const DcmTagKey &tag, double *pVal,
 bool isJ2kXfer(const std::string &z)
 {
   static const char *const azJ2k[] = {
-    "1.2.840.10008.1.2.4.90",  "1.2.840.10008.1.2.4.91",
-    "1.2.840.10008.1.2.4.92",  "1.2.840.10008.1.2.4.93",
-    "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
-    "1.2.840.10008.1.2.4.203"};
+      "1.2.840.10008.1.2.4.90",  "1.2.840.10008.1.2.4.91",
+      "1.2.840.10008.1.2.4.92",  "1.2.840.10008.1.2.4.93",
+      "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
+      "1.2.840.10008.1.2.4.203"};
   for(const char *zUid : azJ2k)
     if(z == zUid)
       return true;
@@ -129,8 +129,8 @@ bool isJ2kXfer(const std::string &z)
  * parse of a file without meta header. */
 bool looksLikeDicom(DcmDataset *pDs)
 {
-  return pDs->tagExists(DCM_SOPClassUID) || pDs->tagExists(DCM_PixelData)
-         || pDs->tagExists(DCM_StudyInstanceUID);
+  return pDs->tagExists(DCM_SOPClassUID) || pDs->tagExists(DCM_PixelData) ||
+         pDs->tagExists(DCM_StudyInstanceUID);
 }
 
 /* Parses the file: auto-detect first, then a bare dataset in implicit and
@@ -145,8 +145,9 @@ int loadFile(dicom_file *pFile)
     return DICOM_OK;
   for(E_TransferSyntax x : aTry) {
     DcmFileFormat ff;
-    if(ff.loadFile(pFile->zPath.c_str(), x, EGL_noChange, 4096,
-                   ERM_dataset).good() && looksLikeDicom(ff.getDataset())) {
+    if(ff.loadFile(pFile->zPath.c_str(), x, EGL_noChange, 4096, ERM_dataset)
+           .good() &&
+       looksLikeDicom(ff.getDataset())) {
       pFile->ff = ff;
       return DICOM_OK;
     }
@@ -158,10 +159,10 @@ int loadFile(dicom_file *pFile)
   if(cond == EC_StreamNotifyClient)
     return fail(pFile, DICOM_ERR_FORMAT,
                 "not a DICOM file, or a truncated one: the data ends inside "
-                "an element it declares (DCMTK: %s)", cond.text());
+                "an element it declares (DCMTK: %s)",
+                cond.text());
   return fail(pFile, DICOM_ERR_FORMAT,
-              "not a DICOM file, or malformed or truncated: %s",
-              cond.text());
+              "not a DICOM file, or malformed or truncated: %s", cond.text());
 }
 
 } /* namespace */
@@ -169,16 +170,26 @@ int loadFile(dicom_file *pFile)
 extern "C" const char *dicom_strstatus(int rc)
 {
   switch(rc) {
-  case DICOM_OK: return "success";
-  case DICOM_ERR_IO: return "file cannot be read";
-  case DICOM_ERR_FORMAT: return "not DICOM, malformed or truncated";
-  case DICOM_ERR_NOPIXELS: return "no image in the DICOM object";
-  case DICOM_ERR_UNSUPPORTED: return "image form not supported";
-  case DICOM_ERR_TOOLARGE: return "image exceeds the size limits";
-  case DICOM_ERR_CODEC: return "compressed pixel data does not decode";
-  case DICOM_ERR_NOMEM: return "out of memory";
-  case DICOM_MISUSE: return "library used incorrectly";
-  default: return "unknown status";
+  case DICOM_OK:
+    return "success";
+  case DICOM_ERR_IO:
+    return "file cannot be read";
+  case DICOM_ERR_FORMAT:
+    return "not DICOM, malformed or truncated";
+  case DICOM_ERR_NOPIXELS:
+    return "no image in the DICOM object";
+  case DICOM_ERR_UNSUPPORTED:
+    return "image form not supported";
+  case DICOM_ERR_TOOLARGE:
+    return "image exceeds the size limits";
+  case DICOM_ERR_CODEC:
+    return "compressed pixel data does not decode";
+  case DICOM_ERR_NOMEM:
+    return "out of memory";
+  case DICOM_MISUSE:
+    return "library used incorrectly";
+  default:
+    return "unknown status";
   }
 }
 
@@ -222,12 +233,12 @@ extern "C" int dicom_open(const char *zPath, const struct dicom_limits *pLim,
       return rc;
     OFString s;
     DcmMetaInfo *pMeta = pFile->ff.getMetaInfo();
-    if(pMeta && pMeta->findAndGetOFString(DCM_TransferSyntaxUID, s).good()
-       && !s.empty())
+    if(pMeta && pMeta->findAndGetOFString(DCM_TransferSyntaxUID, s).good() &&
+       !s.empty())
       pFile->zXfer = s.c_str();
     else
       pFile->zXfer =
-        DcmXfer(pFile->ff.getDataset()->getOriginalXfer()).getXferID();
+          DcmXfer(pFile->ff.getDataset()->getOriginalXfer()).getXferID();
   } catch(const std::bad_alloc &) {
     return fail(pFile, DICOM_ERR_NOMEM, "out of memory while parsing");
   }
@@ -281,11 +292,11 @@ extern "C" int dicom_meta_read(dicom_file *pFile, struct qc_meta *pMeta)
   getStr(pDs, DCM_PhotometricInterpretation, pMeta->zPhotometric,
          sizeof(pMeta->zPhotometric));
   pMeta->hasExposureIndex =
-    getNum(pDs, DCM_ExposureIndex, &pMeta->exposureIndex);
+      getNum(pDs, DCM_ExposureIndex, &pMeta->exposureIndex);
   pMeta->hasTargetExposureIndex =
-    getNum(pDs, DCM_TargetExposureIndex, &pMeta->targetExposureIndex);
+      getNum(pDs, DCM_TargetExposureIndex, &pMeta->targetExposureIndex);
   pMeta->hasDeviationIndex =
-    getNum(pDs, DCM_DeviationIndex, &pMeta->deviationIndex);
+      getNum(pDs, DCM_DeviationIndex, &pMeta->deviationIndex);
   return DICOM_OK;
 }
 
@@ -322,7 +333,8 @@ int getFrames(dicom_file *pFile, DcmDataset *pDs, uint32_t *pN)
   if(i != s.size() || i == iStart || n == 0 || n > 0x7fffffff)
     return fail(pFile, DICOM_ERR_FORMAT,
                 "Number of Frames (0028,0008) is '%s', not a positive "
-                "integer", s.c_str());
+                "integer",
+                s.c_str());
   *pN = (uint32_t)n;
   return DICOM_OK;
 }
@@ -341,7 +353,8 @@ int readDesc(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD)
                 "Rows (0028,0010) or Columns (0028,0011) missing or 0");
   pDs->findAndGetUint16(DCM_SamplesPerPixel, spp);
   if(pDs->findAndGetUint16(DCM_BitsAllocated, ba).bad())
-    return fail(pFile, DICOM_ERR_FORMAT, "Bits Allocated (0028,0100) "
+    return fail(pFile, DICOM_ERR_FORMAT,
+                "Bits Allocated (0028,0100) "
                 "missing");
   if(pDs->findAndGetUint16(DCM_BitsStored, bs).bad())
     bs = ba;
@@ -353,8 +366,10 @@ int readDesc(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD)
     pD->zPhoto = "";
   if(pD->zPhoto.empty()) {
     if(spp != 1)
-      return fail(pFile, DICOM_ERR_FORMAT, "Photometric Interpretation "
-                  "(0028,0004) missing for %u samples per pixel", spp);
+      return fail(pFile, DICOM_ERR_FORMAT,
+                  "Photometric Interpretation "
+                  "(0028,0004) missing for %u samples per pixel",
+                  spp);
     pD->zPhoto = "MONOCHROME2";
   }
   if(spp != 1 && spp != 3)
@@ -382,9 +397,9 @@ int readDesc(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD)
     return fail(pFile, DICOM_ERR_TOOLARGE,
                 "image of %ux%u pixels x %u samples x %u frames needs "
                 "%llu MiB decoded; limits are %ux%u pixels and %llu MiB",
-                c, r, spp, pD->nFrames,
-                (unsigned long long)(nBytes >> 20), L.maxColumns,
-                L.maxRows, (unsigned long long)(L.maxBytes >> 20));
+                c, r, spp, pD->nFrames, (unsigned long long)(nBytes >> 20),
+                L.maxColumns, L.maxRows,
+                (unsigned long long)(L.maxBytes >> 20));
   return DICOM_OK;
 }
 
@@ -407,8 +422,7 @@ int newPixels(dicom_file *pFile, const pixelDesc &d, dicom_pixels **ppPix)
     p->aValue = (int32_t *)malloc(n * sizeof(int32_t));
   if(p == NULL || p->aValue == NULL) {
     free(p);
-    return fail(pFile, DICOM_ERR_NOMEM, "out of memory for %zu samples",
-                n);
+    return fail(pFile, DICOM_ERR_NOMEM, "out of memory for %zu samples", n);
   }
   p->nWidth = (int32_t)d.nCols;
   p->nHeight = (int32_t)d.nRows;
@@ -417,8 +431,7 @@ int newPixels(dicom_file *pFile, const pixelDesc &d, dicom_pixels **ppPix)
   p->bitsAllocated = (int32_t)d.bitsAllocated;
   p->bitsStored = (int32_t)d.bitsStored;
   p->isSigned = (int32_t)d.isSigned;
-  snprintf(p->zPhotometric, sizeof(p->zPhotometric), "%s",
-           d.zPhoto.c_str());
+  snprintf(p->zPhotometric, sizeof(p->zPhotometric), "%s", d.zPhoto.c_str());
   *ppPix = p;
   return DICOM_OK;
 }
@@ -428,8 +441,10 @@ inline uint32_t rawSample(const uint8_t *pB, size_t i, uint32_t ba,
                           bool bigEndian)
 {
   switch(ba) {
-  case 1: return (pB[i >> 3] >> (i & 7)) & 1u;
-  case 8: return pB[i];
+  case 1:
+    return (pB[i >> 3] >> (i & 7)) & 1u;
+  case 8:
+    return pB[i];
   case 16: {
     const uint8_t *q = pB + 2 * i;
     return bigEndian ? (uint32_t)(q[0] << 8 | q[1])
@@ -464,8 +479,7 @@ void unpackNative(const pixelDesc &d, const uint8_t *pB, bool bigEndian,
         p->aValue[i] = storedValue(pB[i], d.bitsStored, d.isSigned);
     else
       for(size_t i = 0; i < n; i++)
-        p->aValue[i] = storedValue((uint32_t)(pB[2 * i + 1] << 8 |
-                                              pB[2 * i]),
+        p->aValue[i] = storedValue((uint32_t)(pB[2 * i + 1] << 8 | pB[2 * i]),
                                    d.bitsStored, d.isSigned);
     return;
   }
@@ -494,8 +508,8 @@ void unpackNative(const pixelDesc &d, const uint8_t *pB, bool bigEndian,
 uint64_t nativeBytes(const pixelDesc &d)
 {
   uint64_t nPix = (uint64_t)d.nRows * d.nCols;
-  uint64_t nSamples = d.zPhoto == "YBR_FULL_422" ? nPix * 2
-                                                 : nPix * d.nSamples;
+  uint64_t nSamples =
+      d.zPhoto == "YBR_FULL_422" ? nPix * 2 : nPix * d.nSamples;
   uint64_t nBits = nSamples * d.nFrames * d.bitsAllocated;
   return (nBits + 7) / 8;
 }
@@ -516,8 +530,7 @@ int readNativeElement(dicom_file *pFile, DcmDataset *pDs, const pixelDesc &d,
                 "YBR_FULL_422 with an odd number of columns (%u)", d.nCols);
   if(d.zPhoto == "YBR_FULL_422" && d.bitsAllocated != 8)
     return fail(pFile, DICOM_ERR_UNSUPPORTED,
-                "native YBR_FULL_422 with %u bits allocated",
-                d.bitsAllocated);
+                "native YBR_FULL_422 with %u bits allocated", d.bitsAllocated);
   uint64_t nNeed = nativeBytes(d);
   uint64_t nHave = pElem->getLength();
   if(nHave < nNeed)
@@ -529,8 +542,7 @@ int readNativeElement(dicom_file *pFile, DcmDataset *pDs, const pixelDesc &d,
    * samples in an OW element of a big-endian file get their byte order
    * back with getUint8Array() (DcmPolymorphOBOW), so only 32-bit samples
    * keep a big-endian word order to undo. */
-  if(d.bitsAllocated == 32 && pDs->getOriginalXfer() ==
-     EXS_BigEndianExplicit)
+  if(d.bitsAllocated == 32 && pDs->getOriginalXfer() == EXS_BigEndianExplicit)
     bigEndian = true;
   OFCondition cond = pElem->getUint8Array(pB);
   if(cond.bad() || pB == NULL)
@@ -548,8 +560,7 @@ int readNativeElement(dicom_file *pFile, DcmDataset *pDs, const pixelDesc &d,
       if(d.planar) {
         size_t nPix = (size_t)d.nRows * d.nCols;
         size_t f = i / (nPix * d.nSamples), r = i % (nPix * d.nSamples);
-        iIn = f * nPix * d.nSamples + (r % d.nSamples) * nPix +
-              r / d.nSamples;
+        iIn = f * nPix * d.nSamples + (r % d.nSamples) * nPix + r / d.nSamples;
       }
       uint32_t v = (uint32_t)pW[2 * iIn] << 16 | pW[2 * iIn + 1];
       (*ppPix)->aValue[i] = storedValue(v, d.bitsStored, d.isSigned);
@@ -569,11 +580,12 @@ int readDcmtkCodec(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD,
                    dicom_pixels **ppPix)
 {
   DcmXfer x(pFile->zXfer.c_str());
-  OFCondition cond = pDs->chooseRepresentation(EXS_LittleEndianExplicit,
-                                               NULL);
+  OFCondition cond = pDs->chooseRepresentation(EXS_LittleEndianExplicit, NULL);
   if(cond.bad() || !pDs->canWriteXfer(EXS_LittleEndianExplicit))
-    return fail(pFile, DICOM_ERR_CODEC, "%s pixel data does not decode "
-                "with DCMTK: %s", x.getXferName(),
+    return fail(pFile, DICOM_ERR_CODEC,
+                "%s pixel data does not decode "
+                "with DCMTK: %s",
+                x.getXferName(),
                 cond.bad() ? cond.text() : "no decoder for it");
   /* The codec may have changed photometric, planar configuration. */
   OFString s;
@@ -598,7 +610,8 @@ int splitFrames(dicom_file *pFile, DcmPixelSequence *pSeq, uint32_t nFrames,
   unsigned long nFrag = nItems > 0 ? nItems - 1 : 0;
   DcmPixelItem *pItem = NULL;
   if(nFrag == 0)
-    return fail(pFile, DICOM_ERR_FORMAT, "encapsulated pixel data has no "
+    return fail(pFile, DICOM_ERR_FORMAT,
+                "encapsulated pixel data has no "
                 "fragments");
   aStart->clear();
   if(nFrames == 1) {
@@ -655,7 +668,8 @@ int splitFrames(dicom_file *pFile, DcmPixelSequence *pSeq, uint32_t nFrames,
   }
   if(aStart->size() == nFrames && (*aStart)[0] == 1)
     return DICOM_OK;
-  return fail(pFile, DICOM_ERR_FORMAT, "cannot split %lu fragments into %u "
+  return fail(pFile, DICOM_ERR_FORMAT,
+              "cannot split %lu fragments into %u "
               "frames: no usable offset table and %zu codestream starts",
               nFrag, nFrames, aStart->size());
 }
@@ -675,7 +689,8 @@ int readJ2k(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD,
   pPix->getOriginalRepresentationKey(repType, pRep);
   if(pPix->getEncapsulatedRepresentation(repType, pRep, pSeq).bad() ||
      pSeq == NULL)
-    return fail(pFile, DICOM_ERR_FORMAT, "transfer syntax %s needs "
+    return fail(pFile, DICOM_ERR_FORMAT,
+                "transfer syntax %s needs "
                 "encapsulated pixel data, but it is native",
                 pFile->zXfer.c_str());
   int rc = splitFrames(pFile, pSeq, pD->nFrames, &aStart);
@@ -693,8 +708,7 @@ int readJ2k(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD,
       DcmPixelItem *pFrag = NULL;
       Uint8 *q = NULL;
       if(pSeq->getItem(pFrag, i).bad() || pFrag->getUint8Array(q).bad())
-        return fail(pFile, DICOM_ERR_FORMAT, "fragment %lu cannot be read",
-                    i);
+        return fail(pFile, DICOM_ERR_FORMAT, "fragment %lu cannot be read", i);
       if(q)
         aCode.insert(aCode.end(), q, q + pFrag->getLength());
     }
@@ -706,15 +720,14 @@ int readJ2k(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD,
     if(rc)
       return fail(pFile, rc, "frame %u: %s", f + 1, zErr.c_str());
     if(fr.nWidth != pD->nCols || fr.nHeight != pD->nRows)
-      return fail(pFile, DICOM_ERR_FORMAT, "frame %u: JPEG 2000 image is "
-                  "%ux%u but the header says %ux%u", f + 1, fr.nWidth,
-                  fr.nHeight, pD->nCols, pD->nRows);
+      return fail(pFile, DICOM_ERR_FORMAT,
+                  "frame %u: JPEG 2000 image is "
+                  "%ux%u but the header says %ux%u",
+                  f + 1, fr.nWidth, fr.nHeight, pD->nCols, pD->nRows);
     for(size_t i = 0; i < nFrameVal; i++)
-      pOut[i] = storedValue((uint32_t)pOut[i], pD->bitsStored,
-                            pD->isSigned);
+      pOut[i] = storedValue((uint32_t)pOut[i], pD->bitsStored, pD->isSigned);
     if(f == 0 && pD->nSamples == 3 && fr.mct)
-      snprintf((*ppPix)->zPhotometric, sizeof((*ppPix)->zPhotometric),
-               "RGB");
+      snprintf((*ppPix)->zPhotometric, sizeof((*ppPix)->zPhotometric), "RGB");
   }
   return DICOM_OK;
 }
@@ -740,8 +753,10 @@ extern "C" int dicom_pixels_read(dicom_file *pFile, dicom_pixels **ppPix)
       rc = readDcmtkCodec(pFile, pDs, &d, &pPix);
     else if(x.getXfer() == EXS_Unknown && !pFile->zXfer.empty() &&
             pFile->ff.getMetaInfo()->tagExists(DCM_TransferSyntaxUID))
-      rc = fail(pFile, DICOM_ERR_UNSUPPORTED, "transfer syntax %s is not "
-                "supported", pFile->zXfer.c_str());
+      rc = fail(pFile, DICOM_ERR_UNSUPPORTED,
+                "transfer syntax %s is not "
+                "supported",
+                pFile->zXfer.c_str());
     else
       rc = readNativeElement(pFile, pDs, d, &pPix);
   } catch(const std::bad_alloc &) {

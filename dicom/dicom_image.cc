@@ -53,15 +53,14 @@ struct lut {
  * 0..255; a modality LUT keeps its values (modality units, PS3.3
  * C.11.1.1.1).  Returns DICOM_OK, or DICOM_ERR_UNSUPPORTED with zErr set.
  * Tests: tests/unit/test_dicom_image.c */
-int readLut(DcmItem *pItem, const DcmTagKey &tagDesc,
-            const DcmTagKey &tagData, int isSigned, bool isPalette,
-            lut *pLut, std::string *zErr)
+int readLut(DcmItem *pItem, const DcmTagKey &tagDesc, const DcmTagKey &tagData,
+            int isSigned, bool isPalette, lut *pLut, std::string *zErr)
 {
   Uint16 aDesc[3];
   for(unsigned long i = 0; i < 3; i++)
     if(pItem->findAndGetUint16(tagDesc, aDesc[i], i).bad()) {
-      *zErr = "LUT descriptor " + std::string(DcmTag(tagDesc).getTagName())
-              + " is incomplete";
+      *zErr = "LUT descriptor " + std::string(DcmTag(tagDesc).getTagName()) +
+              " is incomplete";
       return DICOM_ERR_UNSUPPORTED;
     }
   size_t n = aDesc[0] == 0 ? 65536 : aDesc[0];
@@ -96,9 +95,9 @@ int readLut(DcmItem *pItem, const DcmTagKey &tagDesc,
       pLut->aData[i] = pW[i];
   }
   if(nHave < n) {
-    *zErr = "LUT data " + std::string(DcmTag(tagData).getTagName()) +
-            " has " + std::to_string(nHave) + " entries, its descriptor " +
-            "says " + std::to_string(n);
+    *zErr = "LUT data " + std::string(DcmTag(tagData).getTagName()) + " has " +
+            std::to_string(nHave) + " entries, its descriptor " + "says " +
+            std::to_string(n);
     return DICOM_ERR_UNSUPPORTED;
   }
   if(isPalette && aDesc[2] > 8) /* 16-bit palette entries to 0..255 */
@@ -112,18 +111,17 @@ int toGrey(dicom_file *pFile, DcmDataset *pDs, const dicom_pixels *p,
            qc_image *pImg)
 {
   const size_t n = qc_image_frame_len(pImg) * (size_t)p->nFrames;
-  const int64_t sMin = p->isSigned ? -((int64_t)1 << (p->bitsStored - 1))
-                                   : 0;
-  const int64_t sMax = p->isSigned
-                         ? ((int64_t)1 << (p->bitsStored - 1)) - 1
-                         : ((int64_t)1 << p->bitsStored) - 1;
+  const int64_t sMin = p->isSigned ? -((int64_t)1 << (p->bitsStored - 1)) : 0;
+  const int64_t sMax = p->isSigned ? ((int64_t)1 << (p->bitsStored - 1)) - 1
+                                   : ((int64_t)1 << p->bitsStored) - 1;
   DcmItem *pLutItem = NULL;
   if(pDs->findAndGetSequenceItem(DCM_ModalityLUTSequence, pLutItem, 0)
-       .good() && pLutItem) {
+         .good() &&
+     pLutItem) {
     lut L;
     std::string zErr;
-    int rc = readLut(pLutItem, DCM_LUTDescriptor, DCM_LUTData,
-                     p->isSigned, false, &L, &zErr);
+    int rc = readLut(pLutItem, DCM_LUTDescriptor, DCM_LUTData, p->isSigned,
+                     false, &L, &zErr);
     if(rc)
       return dicomFail(pFile, rc, "Modality LUT Sequence: " + zErr);
     for(size_t i = 0; i < n; i++)
@@ -136,19 +134,22 @@ int toGrey(dicom_file *pFile, DcmDataset *pDs, const dicom_pixels *p,
   } else {
     double slope = 1.0, icpt = 0.0;
     OFString s;
-    if(pDs->findAndGetOFString(DCM_RescaleSlope, s).good() && !s.empty()
-       && (pDs->findAndGetFloat64(DCM_RescaleSlope, slope).bad() ||
-           !std::isfinite(slope) || slope == 0.0))
-      return dicomFail(pFile, DICOM_ERR_FORMAT, "Rescale Slope (0028,1053)"
-                       " '" + std::string(s.c_str()) + "' is not a "
-                       "non-zero number");
-    if(pDs->findAndGetOFString(DCM_RescaleIntercept, s).good() &&
-       !s.empty() &&
+    if(pDs->findAndGetOFString(DCM_RescaleSlope, s).good() && !s.empty() &&
+       (pDs->findAndGetFloat64(DCM_RescaleSlope, slope).bad() ||
+        !std::isfinite(slope) || slope == 0.0))
+      return dicomFail(pFile, DICOM_ERR_FORMAT,
+                       "Rescale Slope (0028,1053)"
+                       " '" +
+                           std::string(s.c_str()) +
+                           "' is not a "
+                           "non-zero number");
+    if(pDs->findAndGetOFString(DCM_RescaleIntercept, s).good() && !s.empty() &&
        (pDs->findAndGetFloat64(DCM_RescaleIntercept, icpt).bad() ||
         !std::isfinite(icpt)))
-      return dicomFail(pFile, DICOM_ERR_FORMAT, "Rescale Intercept "
-                       "(0028,1052) '" + std::string(s.c_str()) +
-                       "' is not a number");
+      return dicomFail(pFile, DICOM_ERR_FORMAT,
+                       "Rescale Intercept "
+                       "(0028,1052) '" +
+                           std::string(s.c_str()) + "' is not a number");
     for(size_t i = 0; i < n; i++)
       pImg->aPixel[i] = (float)(p->aValue[i] * slope + icpt);
     double a = (double)sMin * slope + icpt, b = (double)sMax * slope + icpt;
@@ -178,8 +179,9 @@ void ybrToRgb(const dicom_pixels *p, qc_image *pImg)
     double a[3] = {y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr,
                    y + 1.772 * cb};
     for(int k = 0; k < 3; k++)
-      pImg->aPixel[3 * i + k] =
-        (float)(a[k] < 0 ? 0 : a[k] > vMax ? vMax : a[k]);
+      pImg->aPixel[3 * i + k] = (float)(a[k] < 0      ? 0
+                                        : a[k] > vMax ? vMax
+                                                      : a[k]);
   }
 }
 
@@ -188,17 +190,17 @@ int paletteToRgb(dicom_file *pFile, DcmDataset *pDs, const dicom_pixels *p,
                  qc_image *pImg)
 {
   static const DcmTagKey aDesc[3] = {
-    DCM_RedPaletteColorLookupTableDescriptor,
-    DCM_GreenPaletteColorLookupTableDescriptor,
-    DCM_BluePaletteColorLookupTableDescriptor};
+      DCM_RedPaletteColorLookupTableDescriptor,
+      DCM_GreenPaletteColorLookupTableDescriptor,
+      DCM_BluePaletteColorLookupTableDescriptor};
   static const DcmTagKey aData[3] = {DCM_RedPaletteColorLookupTableData,
                                      DCM_GreenPaletteColorLookupTableData,
                                      DCM_BluePaletteColorLookupTableData};
   lut aLut[3];
   for(int k = 0; k < 3; k++) {
     std::string zErr;
-    int rc = readLut(pDs, aDesc[k], aData[k], p->isSigned, true, &aLut[k],
-                     &zErr);
+    int rc =
+        readLut(pDs, aDesc[k], aData[k], p->isSigned, true, &aLut[k], &zErr);
     if(rc)
       return dicomFail(pFile, rc, "PALETTE COLOR: " + zErr);
   }
@@ -233,8 +235,10 @@ int toColour(dicom_file *pFile, DcmDataset *pDs, const dicom_pixels *p,
     ybrToRgb(p, pImg);
     return DICOM_OK;
   }
-  return dicomFail(pFile, DICOM_ERR_UNSUPPORTED, "photometric "
-                   "interpretation " + zPh + " is not supported");
+  return dicomFail(pFile, DICOM_ERR_UNSUPPORTED,
+                   "photometric "
+                   "interpretation " +
+                       zPh + " is not supported");
 }
 
 /* Pixel spacing (row, column) from Pixel Spacing, else Imager Pixel
@@ -267,13 +271,14 @@ int toImage(dicom_file *pFile, const dicom_pixels *p, qc_image **ppImg)
   const int32_t nCh = (p->nSamples == 3 || isPalette) ? 3 : 1;
   qc_image *pImg = qc_image_new(p->nWidth, p->nHeight, nCh, p->nFrames);
   if(pImg == NULL)
-    return dicomFail(pFile, DICOM_ERR_NOMEM, "out of memory for the "
+    return dicomFail(pFile, DICOM_ERR_NOMEM,
+                     "out of memory for the "
                      "decoded image");
   pImg->bitsStored = p->bitsStored;
   pImg->isSigned = p->isSigned;
   readGeometry(pDs, pImg);
-  int rc = nCh == 1 ? toGrey(pFile, pDs, p, pImg)
-                    : toColour(pFile, pDs, p, pImg);
+  int rc =
+      nCh == 1 ? toGrey(pFile, pDs, p, pImg) : toColour(pFile, pDs, p, pImg);
   if(rc) {
     qc_image_free(pImg);
     return rc;

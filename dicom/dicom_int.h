@@ -17,12 +17,12 @@
 
 /* What OpenJPEG reported about one decoded JPEG 2000 (or HTJ2K) frame. */
 struct dicomJ2kFrame {
-  uint32_t nWidth;         /* Width of component 0, pixels */
-  uint32_t nHeight;        /* Height of component 0, pixels */
-  uint32_t nComps;         /* Number of components */
-  uint32_t prec;           /* Precision of component 0, bits */
-  int isSigned;            /* Component 0 is signed */
-  int mct;                 /* 1 if OpenJPEG applied the inverse colour
+  uint32_t nWidth;  /* Width of component 0, pixels */
+  uint32_t nHeight; /* Height of component 0, pixels */
+  uint32_t nComps;  /* Number of components */
+  uint32_t prec;    /* Precision of component 0, bits */
+  int isSigned;     /* Component 0 is signed */
+  int mct;          /* 1 if OpenJPEG applied the inverse colour
                               transform (RCT/ICT): samples are RGB */
 };
 

@@ -73,14 +73,16 @@ void onError(const char *zMsg, void *pUser)
     z->pop_back();
 }
 
-void onQuiet(const char *, void *) {}
+void onQuiet(const char *, void *)
+{
+}
 
 /* True if the bytes start with the JP2 signature box (ISO/IEC 15444-1
  * I.5.1): length 12, type 'jP  ', content 0x0D0A870A. */
 bool isJp2(const uint8_t *p, size_t n)
 {
-  static const uint8_t aSig[12] = {0, 0, 0, 12, 'j', 'P', ' ', ' ',
-                                   0x0d, 0x0a, 0x87, 0x0a};
+  static const uint8_t aSig[12] = {0,   0,   0,    12,   'j',  'P',
+                                   ' ', ' ', 0x0d, 0x0a, 0x87, 0x0a};
   return n >= 12 && memcmp(p, aSig, 12) == 0;
 }
 
@@ -97,8 +99,8 @@ int copyImage(const opj_image_t *pImg, int32_t *aOut, size_t nOut,
   const opj_image_comp_t *c0 = &pImg->comps[0];
   for(uint32_t k = 0; k < pImg->numcomps; k++) {
     const opj_image_comp_t *c = &pImg->comps[k];
-    if(c->w != c0->w || c->h != c0->h || c->dx != 1 || c->dy != 1
-       || c->data == NULL) {
+    if(c->w != c0->w || c->h != c0->h || c->dx != 1 || c->dy != 1 ||
+       c->data == NULL) {
       *zErr = "JPEG 2000 components are subsampled or of unequal size";
       return DICOM_ERR_UNSUPPORTED;
     }
@@ -170,13 +172,15 @@ int dicomJ2kDecode(const uint8_t *pData, size_t nData, int32_t *aOut,
             (zOpj.empty() ? std::string("invalid codestream") : zOpj);
     goto j2k_end;
   }
-  nValues = (uint64_t)(pImg->x1 - pImg->x0) * (pImg->y1 - pImg->y0) *
-            pImg->numcomps;
+  nValues =
+      (uint64_t)(pImg->x1 - pImg->x0) * (pImg->y1 - pImg->y0) * pImg->numcomps;
   if(nValues != nOut) {
-    *zErr = "JPEG 2000 frame of " + std::to_string(pImg->x1 - pImg->x0) +
-            "x" + std::to_string(pImg->y1 - pImg->y0) + "x" +
-            std::to_string(pImg->numcomps) + " samples does not match the "
-            "DICOM header's " + std::to_string(nOut);
+    *zErr = "JPEG 2000 frame of " + std::to_string(pImg->x1 - pImg->x0) + "x" +
+            std::to_string(pImg->y1 - pImg->y0) + "x" +
+            std::to_string(pImg->numcomps) +
+            " samples does not match the "
+            "DICOM header's " +
+            std::to_string(nOut);
     rc = DICOM_ERR_FORMAT;
     goto j2k_end;
   }

@@ -21,14 +21,14 @@
 /* One pass over the plane: sum, and counts of pixels at or beyond the
  * detector limits (plain IEEE comparisons: a NaN limit counts nothing). */
 static double sum_and_clip(const float *a, size_t n, double detectorMin,
-                           double detectorMax, size_t *pnLow,
-                           size_t *pnHigh) {
+                           double detectorMax, size_t *pnLow, size_t *pnHigh)
+{
   double sum = 0.0; /* Running sum in double */
   size_t nLow = 0;  /* Samples <= detectorMin */
   size_t nHigh = 0; /* Samples >= detectorMax */
   size_t i;
 
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     double x = a[i];
     sum += x;
     nLow += (x <= detectorMin);
@@ -46,7 +46,8 @@ static double sum_and_clip(const float *a, size_t n, double detectorMin,
  * for an empty plane (a side < 1) or a non-finite sample (detected by a
  * non-finite sum: finite floats cannot overflow it); QC_ERR_NOMEM. */
 int qc_exposure_stats(const struct qc_plane *pIn, double detectorMin,
-                      double detectorMax, struct qc_exposure *pOut) {
+                      double detectorMax, struct qc_exposure *pOut)
+{
   static const double aQ[2] = {1.0, 99.0}; /* Percentiles reported */
   double aP[2];                            /* p01, p99 */
   size_t n;                                /* Samples in the plane */
@@ -54,19 +55,19 @@ int qc_exposure_stats(const struct qc_plane *pIn, double detectorMin,
   double sum;                              /* Sum of the samples */
   int rc;
 
-  if (pOut == NULL) {
+  if(pOut == NULL) {
     return QC_ERR_MISUSE;
   }
   rc = qc_plane_len(pIn, &n);
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
   sum = sum_and_clip(pIn->a, n, detectorMin, detectorMax, &nLow, &nHigh);
-  if (!isfinite(sum)) {
+  if(!isfinite(sum)) {
     return QC_ERR_RANGE;
   }
   rc = qc_percentiles(pIn->a, n, aQ, 2, aP);
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
   pOut->mean = sum / (double)n;

@@ -23,17 +23,18 @@
 #include <math.h>
 
 /* Sum over the interior pixels of row r (1..H-2) of |I * N|. */
-static double row_abs_response(const float *a, size_t w, size_t r) {
+static double row_abs_response(const float *a, size_t w, size_t r)
+{
   const float *p0 = a + (r - 1) * w; /* Row above */
   const float *p1 = a + r * w;       /* This row */
   const float *p2 = a + (r + 1) * w; /* Row below */
   double sum = 0.0;                  /* Sum of |response| along the row */
   size_t c;
 
-  for (c = 1; c + 1 < w; c++) {
-    double v = (double)p0[c - 1] - 2.0 * p0[c] + p0[c + 1] -
-               2.0 * p1[c - 1] + 4.0 * p1[c] - 2.0 * p1[c + 1] +
-               p2[c - 1] - 2.0 * p2[c] + p2[c + 1];
+  for(c = 1; c + 1 < w; c++) {
+    double v = (double)p0[c - 1] - 2.0 * p0[c] + p0[c + 1] - 2.0 * p1[c - 1] +
+               4.0 * p1[c] - 2.0 * p1[c + 1] + p2[c - 1] - 2.0 * p2[c] +
+               p2[c + 1];
     sum += fabs(v);
   }
   return sum;
@@ -44,32 +45,33 @@ static double row_abs_response(const float *a, size_t w, size_t r) {
  * Returns QC_ERR_MISUSE for NULL pointers, QC_ERR_RANGE for a side < 3 or
  * a non-finite sample (detected by a non-finite sum: finite floats cannot
  * overflow a double sum of this size). */
-int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma) {
-  size_t n;          /* Samples in the plane */
-  size_t w, h;       /* Plane sides as size_t */
-  double sum = 0.0;  /* Sum of |I * N| over the interior */
+int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma)
+{
+  size_t n;         /* Samples in the plane */
+  size_t w, h;      /* Plane sides as size_t */
+  double sum = 0.0; /* Sum of |I * N| over the interior */
   size_t r;
   int rc;
 
-  if (pSigma == NULL) {
+  if(pSigma == NULL) {
     return QC_ERR_MISUSE;
   }
   rc = qc_plane_len(pIn, &n);
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
-  if (pIn->nWidth < 3 || pIn->nHeight < 3) {
+  if(pIn->nWidth < 3 || pIn->nHeight < 3) {
     return QC_ERR_RANGE;
   }
   w = (size_t)pIn->nWidth;
   h = (size_t)pIn->nHeight;
-  for (r = 1; r + 1 < h; r++) {
+  for(r = 1; r + 1 < h; r++) {
     sum += row_abs_response(pIn->a, w, r);
   }
-  if (!isfinite(sum)) {
+  if(!isfinite(sum)) {
     return QC_ERR_RANGE;
   }
-  *pSigma = sqrt(QC_PI / 2.0) / (6.0 * (double)(w - 2) * (double)(h - 2)) *
-            sum;
+  *pSigma =
+      sqrt(QC_PI / 2.0) / (6.0 * (double)(w - 2) * (double)(h - 2)) * sum;
   return QC_OK;
 }

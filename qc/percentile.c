@@ -40,7 +40,8 @@ struct rank {
  * and non-negatives get the sign bit set (the classic radix-sort trick,
  * P. Terdiman, "Radix Sort Revisited", 2000).  -0 sorts just below +0;
  * they compare equal, so either order is a valid sort, as in numpy. */
-static uint32_t float_key(float x) {
+static uint32_t float_key(float x)
+{
   uint32_t u; /* Bit pattern of x */
 
   memcpy(&u, &x, sizeof(u));
@@ -48,7 +49,8 @@ static uint32_t float_key(float x) {
 }
 
 /* Inverse of float_key(). */
-static float key_float(uint32_t k) {
+static float key_float(uint32_t k)
+{
   uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k; /* Bits */
   float x;
 
@@ -58,10 +60,11 @@ static float key_float(uint32_t k) {
 
 /* numpy's _lerp(a, b, t) (numpy/lib/function_base.py, numpy 1.24): the
  * form that starts from the nearer end, so t = 1 returns b exactly. */
-static double lerp(double a, double b, double t) {
+static double lerp(double a, double b, double t)
+{
   double diff = b - a; /* Step between the two order statistics */
 
-  if (t >= 0.5) {
+  if(t >= 0.5) {
     return b - diff * (1.0 - t);
   }
   return a + diff * t;
@@ -69,12 +72,13 @@ static double lerp(double a, double b, double t) {
 
 /* Counts the top 16 bits of every key into aHist.  Returns QC_ERR_RANGE
  * on the first NaN sample, QC_OK otherwise. */
-static int count_top(const float *a, size_t n, size_t *aHist) {
+static int count_top(const float *a, size_t n, size_t *aHist)
+{
   size_t i;
 
   memset(aHist, 0, NBUCKET * sizeof(*aHist));
-  for (i = 0; i < n; i++) {
-    if (isnan(a[i])) {
+  for(i = 0; i < n; i++) {
+    if(isnan(a[i])) {
       return QC_ERR_RANGE;
     }
     aHist[float_key(a[i]) >> 16]++;
@@ -84,13 +88,14 @@ static int count_top(const float *a, size_t n, size_t *aHist) {
 
 /* Counts the low 16 bits of the keys whose top 16 bits are iBucket. */
 static void count_low(const float *a, size_t n, uint32_t iBucket,
-                      size_t *aHist) {
+                      size_t *aHist)
+{
   size_t i;
 
   memset(aHist, 0, NBUCKET * sizeof(*aHist));
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     uint32_t k = float_key(a[i]); /* Key of this sample */
-    if ((k >> 16) == iBucket) {
+    if((k >> 16) == iBucket) {
       aHist[k & 0xffffu]++;
     }
   }
@@ -99,12 +104,13 @@ static void count_low(const float *a, size_t n, uint32_t iBucket,
 /* Finds the bucket of aHist holding rank iRank (which must be below the
  * histogram's total) and iRank's position within it. */
 static void locate(const size_t *aHist, size_t iRank, uint32_t *piBucket,
-                   size_t *piWithin) {
+                   size_t *piWithin)
+{
   size_t nBelow = 0; /* Samples in buckets before b */
   uint32_t b;
 
-  for (b = 0; b < NBUCKET - 1; b++) {
-    if (iRank < nBelow + aHist[b]) {
+  for(b = 0; b < NBUCKET - 1; b++) {
+    if(iRank < nBelow + aHist[b]) {
       break;
     }
     nBelow += aHist[b];
@@ -118,26 +124,27 @@ static void locate(const size_t *aHist, size_t iRank, uint32_t *piBucket,
  * head).  aHist is scratch space of NBUCKET counts.  Returns QC_OK or
  * QC_ERR_RANGE (a NaN sample). */
 static int select_ranks(const float *a, size_t n, struct rank *aRank,
-                        size_t nRank, size_t *aHist) {
+                        size_t nRank, size_t *aHist)
+{
   size_t i, j;
   int rc = count_top(a, n, aHist);
 
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
-  for (i = 0; i < nRank; i++) {
+  for(i = 0; i < nRank; i++) {
     locate(aHist, aRank[i].iRank, &aRank[i].iBucket, &aRank[i].iWithin);
     aRank[i].isDone = 0;
   }
-  for (i = 0; i < nRank; i++) {
-    if (aRank[i].isDone) {
+  for(i = 0; i < nRank; i++) {
+    if(aRank[i].isDone) {
       continue;
     }
     count_low(a, n, aRank[i].iBucket, aHist);
-    for (j = i; j < nRank; j++) {
+    for(j = i; j < nRank; j++) {
       uint32_t iLow; /* Low 16 bits of rank j's key */
       size_t iSame;  /* Rank among samples with that very key (unused) */
-      if (aRank[j].isDone || aRank[j].iBucket != aRank[i].iBucket) {
+      if(aRank[j].isDone || aRank[j].iBucket != aRank[i].iBucket) {
         continue;
       }
       locate(aHist, aRank[j].iWithin, &iLow, &iSame);
@@ -150,28 +157,29 @@ static int select_ranks(const float *a, size_t n, struct rank *aRank,
 
 /* Percentiles as numpy.percentile(method='linear'); see qc_int.h. */
 int qc_percentiles(const float *a, size_t n, const double *aQ, size_t nQ,
-                   double *aOut) {
+                   double *aOut)
+{
   struct rank aRank[2 * QC_PERCENTILE_MAX]; /* Lower, upper rank per q */
   double aGamma[QC_PERCENTILE_MAX];         /* Interpolation weight per q */
   size_t *aHist = NULL;                     /* NBUCKET counts */
   size_t i;
   int rc;
 
-  if (a == NULL || aQ == NULL || aOut == NULL || nQ < 1 ||
-      nQ > QC_PERCENTILE_MAX) {
+  if(a == NULL || aQ == NULL || aOut == NULL || nQ < 1 ||
+     nQ > QC_PERCENTILE_MAX) {
     return QC_ERR_MISUSE;
   }
-  if (n == 0) {
+  if(n == 0) {
     return QC_ERR_RANGE;
   }
-  for (i = 0; i < nQ; i++) {
+  for(i = 0; i < nQ; i++) {
     /* numpy: q/100, then virtual index (n-1)*q; floor and floor+1, both
      * set to n-1 (with floor counted as -1) when the index is >= n-1. */
     double h = (double)(n - 1) * (aQ[i] / 100.0); /* Virtual index */
-    if (!(aQ[i] >= 0.0 && aQ[i] <= 100.0)) {
+    if(!(aQ[i] >= 0.0 && aQ[i] <= 100.0)) {
       return QC_ERR_RANGE;
     }
-    if (h >= (double)(n - 1)) {
+    if(h >= (double)(n - 1)) {
       aRank[2 * i].iRank = n - 1;
       aRank[2 * i + 1].iRank = n - 1;
       aGamma[i] = h + 1.0;
@@ -182,14 +190,14 @@ int qc_percentiles(const float *a, size_t n, const double *aQ, size_t nQ,
     }
   }
   aHist = malloc(NBUCKET * sizeof(*aHist));
-  if (aHist == NULL) {
+  if(aHist == NULL) {
     return QC_ERR_NOMEM;
   }
   rc = select_ranks(a, n, aRank, 2 * nQ, aHist);
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     goto percentiles_end;
   }
-  for (i = 0; i < nQ; i++) {
+  for(i = 0; i < nQ; i++) {
     aOut[i] = lerp(key_float(aRank[2 * i].key),
                    key_float(aRank[2 * i + 1].key), aGamma[i]);
   }

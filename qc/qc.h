@@ -40,24 +40,24 @@ const char *qc_strstatus(int rc);
 /* A decoded image.  Plain data: fields may be read directly.  Create it
  * with qc_image_new(), free it with qc_image_free(). */
 struct qc_image {
-  int32_t nWidth;        /* Columns, pixels, 1..65535 */
-  int32_t nHeight;       /* Rows, pixels, 1..65535 */
-  int32_t nChannels;     /* Samples per pixel: 1 (grey) or 3 (RGB) */
-  int32_t nFrames;       /* Number of frames, >= 1 */
-  float *aPixel;         /* nFrames*nHeight*nWidth*nChannels samples, owned
+  int32_t nWidth;      /* Columns, pixels, 1..65535 */
+  int32_t nHeight;     /* Rows, pixels, 1..65535 */
+  int32_t nChannels;   /* Samples per pixel: 1 (grey) or 3 (RGB) */
+  int32_t nFrames;     /* Number of frames, >= 1 */
+  float *aPixel;       /* nFrames*nHeight*nWidth*nChannels samples, owned
                             by the image, freed by qc_image_free() */
-  double rowSpacing;     /* Pixel spacing between rows, mm; 0 if unknown */
-  double colSpacing;     /* Pixel spacing between columns, mm; 0 if unknown */
-  int32_t bitsStored;    /* Bits Stored of the source, 1..32 */
-  int32_t isSigned;      /* 1 if the stored values were signed */
-  double detectorMin;    /* Smallest value the detector can produce, after
+  double rowSpacing;   /* Pixel spacing between rows, mm; 0 if unknown */
+  double colSpacing;   /* Pixel spacing between columns, mm; 0 if unknown */
+  int32_t bitsStored;  /* Bits Stored of the source, 1..32 */
+  int32_t isSigned;    /* 1 if the stored values were signed */
+  double detectorMin;  /* Smallest value the detector can produce, after
                             the modality LUT (the stored range mapped through
                             it); used to count clipped pixels */
-  double detectorMax;    /* Largest such value */
-  int32_t hasWindow;     /* 1 if the file proposes a VOI window */
-  double windowCenter;   /* VOI window centre (first one), modality units,
+  double detectorMax;  /* Largest such value */
+  int32_t hasWindow;   /* 1 if the file proposes a VOI window */
+  double windowCenter; /* VOI window centre (first one), modality units,
                             expressed for the MONOCHROME2 orientation */
-  double windowWidth;    /* VOI window width, > 0 when hasWindow */
+  double windowWidth;  /* VOI window width, > 0 when hasWindow */
 };
 
 /* Allocates an image of the given size with zeroed pixels and no spacing or
@@ -87,28 +87,28 @@ float *qc_image_frame(const struct qc_image *pImg, int32_t iFrame);
  * is absent, and truncated to fit (UIDs are at most 64 characters by
  * PS3.5 9.1, so they always fit). */
 struct qc_meta {
-  char zSopInstanceUid[65];   /* (0008,0018) */
-  char zSopClassUid[65];      /* (0008,0016) */
-  char zStudyUid[65];         /* (0020,000D) */
-  char zSeriesUid[65];        /* (0020,000E) */
-  char zTransferSyntax[65];   /* (0002,0010), or the one detected */
-  char zModality[17];         /* (0008,0060) */
-  char zBodyPart[65];         /* (0018,0015) */
-  char zStationName[65];      /* (0008,1010) */
-  char zOperatorName[129];    /* (0008,1070), first value */
-  char zInstitution[129];     /* (0008,0080) */
-  char zAccession[65];        /* (0008,0050) */
-  char zStudyDate[17];        /* (0008,0020) YYYYMMDD */
-  char zStudyTime[33];        /* (0008,0030) HHMMSS.FFFFFF */
-  char zPhotometric[33];      /* (0028,0004) as stored in the file */
-  char zCallingAet[17];       /* Calling AE title when received over the
+  char zSopInstanceUid[65];       /* (0008,0018) */
+  char zSopClassUid[65];          /* (0008,0016) */
+  char zStudyUid[65];             /* (0020,000D) */
+  char zSeriesUid[65];            /* (0020,000E) */
+  char zTransferSyntax[65];       /* (0002,0010), or the one detected */
+  char zModality[17];             /* (0008,0060) */
+  char zBodyPart[65];             /* (0018,0015) */
+  char zStationName[65];          /* (0008,1010) */
+  char zOperatorName[129];        /* (0008,1070), first value */
+  char zInstitution[129];         /* (0008,0080) */
+  char zAccession[65];            /* (0008,0050) */
+  char zStudyDate[17];            /* (0008,0020) YYYYMMDD */
+  char zStudyTime[33];            /* (0008,0030) HHMMSS.FFFFFF */
+  char zPhotometric[33];          /* (0028,0004) as stored in the file */
+  char zCallingAet[17];           /* Calling AE title when received over the
                                  network; empty for files */
-  int32_t hasExposureIndex;   /* 1 if (0018,1411) is present */
-  double exposureIndex;       /* (0018,1411) EI, IEC 62494-1 */
+  int32_t hasExposureIndex;       /* 1 if (0018,1411) is present */
+  double exposureIndex;           /* (0018,1411) EI, IEC 62494-1 */
   int32_t hasTargetExposureIndex; /* 1 if (0018,1412) is present */
-  double targetExposureIndex; /* (0018,1412) EI_T */
-  int32_t hasDeviationIndex;  /* 1 if (0018,1413) is present */
-  double deviationIndex;      /* (0018,1413) DI = 10 log10(EI/EI_T) */
+  double targetExposureIndex;     /* (0018,1412) EI_T */
+  int32_t hasDeviationIndex;      /* 1 if (0018,1413) is present */
+  double deviationIndex;          /* (0018,1413) DI = 10 log10(EI/EI_T) */
 };
 
 /* One grey plane: a view of nWidth*nHeight floats, row-major, owned by
@@ -172,13 +172,13 @@ int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar);
  * raw plane).  Percentiles follow numpy.percentile's default (linear
  * interpolation between closest ranks, method 'linear').  */
 struct qc_exposure {
-  double mean;        /* Arithmetic mean */
-  double p01;         /* 1st percentile */
-  double p99;         /* 99th percentile */
-  double clipLow;     /* Fraction 0..1 of pixels <= detectorMin */
-  double clipHigh;    /* Fraction 0..1 of pixels >= detectorMax */
-  double dynRange;    /* p99 - p01, plane units */
-  double dynRangeBits;/* log2(1 + dynRange): bits the used range spans */
+  double mean;         /* Arithmetic mean */
+  double p01;          /* 1st percentile */
+  double p99;          /* 99th percentile */
+  double clipLow;      /* Fraction 0..1 of pixels <= detectorMin */
+  double clipHigh;     /* Fraction 0..1 of pixels >= detectorMax */
+  double dynRange;     /* p99 - p01, plane units */
+  double dynRangeBits; /* log2(1 + dynRange): bits the used range spans */
 };
 
 /* Computes struct qc_exposure for pIn, counting clipped pixels against

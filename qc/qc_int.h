@@ -35,7 +35,7 @@ void mock_assert(const int result, const char *const expression,
 #else
 #include <assert.h>
 #define QC_ASSERT(x) assert(x)
-#define QC_STATIC static
+#define QC_STATIC    static
 #endif
 
 /* pi to 21 significant digits (M_PI is not part of ISO C11). */

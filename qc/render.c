@@ -26,16 +26,17 @@
  * w == 1 the two thresholds meet and the middle branch is never reached,
  * so there is no division by zero.  NaN samples give 0. */
 static void render_voi(const float *a, size_t n, double c, double w,
-                       float *aOut) {
+                       float *aOut)
+{
   double lower = c - 0.5 - (w - 1.0) / 2.0; /* Last input mapped to 0 */
   double upper = c - 0.5 + (w - 1.0) / 2.0; /* Last input below 255 */
   size_t i;
 
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     double x = a[i];
-    if (isnan(x) || x <= lower) {
+    if(isnan(x) || x <= lower) {
       aOut[i] = 0.0f;
-    } else if (x > upper) {
+    } else if(x > upper) {
       aOut[i] = (float)DISPLAY_MAX;
     } else {
       aOut[i] = (float)(((x - (c - 0.5)) / (w - 1.0) + 0.5) * DISPLAY_MAX);
@@ -46,26 +47,26 @@ static void render_voi(const float *a, size_t n, double c, double w,
 /* Robust window: p01 -> 0, p99 -> 255, linear between, clamped outside.
  * Returns QC_ERR_RANGE when the window is empty (p01 == p99, e.g. a
  * constant plane) or not finite, or a sample is NaN; QC_ERR_NOMEM. */
-static int render_auto(const float *a, size_t n, float *aOut) {
+static int render_auto(const float *a, size_t n, float *aOut)
+{
   static const double aQ[2] = {1.0, 99.0}; /* Percentiles of the window */
   double aP[2];                            /* p01, p99, plane units */
   double span;                             /* p99 - p01 */
   size_t i;
   int rc = qc_percentiles(a, n, aQ, 2, aP);
 
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
   span = aP[1] - aP[0];
-  if (!(isfinite(aP[0]) && isfinite(aP[1]) && isfinite(span) &&
-        span > 0.0)) {
+  if(!(isfinite(aP[0]) && isfinite(aP[1]) && isfinite(span) && span > 0.0)) {
     return QC_ERR_RANGE;
   }
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     double y = ((double)a[i] - aP[0]) / span * DISPLAY_MAX;
-    if (y < 0.0) {
+    if(y < 0.0) {
       y = 0.0;
-    } else if (y > DISPLAY_MAX) {
+    } else if(y > DISPLAY_MAX) {
       y = DISPLAY_MAX;
     }
     aOut[i] = (float)y;
@@ -75,24 +76,25 @@ static int render_auto(const float *a, size_t n, float *aOut) {
 
 /* Display rendering; see qc.h for the contract. */
 int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
-                      float *aOut) {
+                      float *aOut)
+{
   size_t n; /* Samples in the plane */
   int rc;
 
-  if (pImg == NULL || aOut == NULL) {
+  if(pImg == NULL || aOut == NULL) {
     return QC_ERR_MISUSE;
   }
   rc = qc_plane_len(pIn, &n);
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
-  if (!pImg->hasWindow) {
+  if(!pImg->hasWindow) {
     return render_auto(pIn->a, n, aOut);
   }
   /* PS3.3 C.11.2.1.2.1: "Window Width (0028,1051) shall always be greater
    * than or equal to 1" for LINEAR. */
-  if (!(isfinite(pImg->windowCenter) && isfinite(pImg->windowWidth) &&
-        pImg->windowWidth >= 1.0)) {
+  if(!(isfinite(pImg->windowCenter) && isfinite(pImg->windowWidth) &&
+       pImg->windowWidth >= 1.0)) {
     return QC_ERR_RANGE;
   }
   render_voi(pIn->a, n, pImg->windowCenter, pImg->windowWidth, aOut);

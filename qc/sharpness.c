@@ -25,19 +25,21 @@
 #include <math.h>
 
 /* 4-neighbour Laplacian at interior pixel p (row stride w). */
-static double laplacian_at(const float *p, size_t w) {
+static double laplacian_at(const float *p, size_t w)
+{
   return (double)p[-(ptrdiff_t)w] + p[-1] + p[1] + p[w] - 4.0 * p[0];
 }
 
 /* Sum over the interior of (L - mean)^k for k = 1 (with mean 0) or 2. */
 static double interior_sum(const float *a, size_t w, size_t h, double mean,
-                           int isSquare) {
+                           int isSquare)
+{
   double sum = 0.0; /* Running sum in double */
   size_t r, c;
 
-  for (r = 1; r + 1 < h; r++) {
+  for(r = 1; r + 1 < h; r++) {
     const float *pRow = a + r * w; /* Start of row r */
-    for (c = 1; c + 1 < w; c++) {
+    for(c = 1; c + 1 < w; c++) {
       double d = laplacian_at(pRow + c, w) - mean;
       sum += isSquare ? d * d : d;
     }
@@ -49,33 +51,34 @@ static double interior_sum(const float *a, size_t w, size_t h, double mean,
  * 0.  Returns QC_ERR_MISUSE for NULL pointers, QC_ERR_RANGE for a side
  * < 3 or a non-finite sample (which makes the sums non-finite; finite
  * floats cannot overflow them). */
-int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar) {
-  size_t n;        /* Samples in the plane */
-  size_t w, h;     /* Plane sides as size_t */
-  double nIn;      /* Interior pixels, (w-2)(h-2) */
-  double mean;     /* Mean Laplacian over the interior */
-  double var;      /* Population variance of the Laplacian */
+int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar)
+{
+  size_t n;    /* Samples in the plane */
+  size_t w, h; /* Plane sides as size_t */
+  double nIn;  /* Interior pixels, (w-2)(h-2) */
+  double mean; /* Mean Laplacian over the interior */
+  double var;  /* Population variance of the Laplacian */
   int rc;
 
-  if (pVar == NULL) {
+  if(pVar == NULL) {
     return QC_ERR_MISUSE;
   }
   rc = qc_plane_len(pIn, &n);
-  if (rc != QC_OK) {
+  if(rc != QC_OK) {
     return rc;
   }
-  if (pIn->nWidth < 3 || pIn->nHeight < 3) {
+  if(pIn->nWidth < 3 || pIn->nHeight < 3) {
     return QC_ERR_RANGE;
   }
   w = (size_t)pIn->nWidth;
   h = (size_t)pIn->nHeight;
   nIn = (double)(w - 2) * (double)(h - 2);
   mean = interior_sum(pIn->a, w, h, 0.0, 0) / nIn;
-  if (!isfinite(mean)) {
+  if(!isfinite(mean)) {
     return QC_ERR_RANGE;
   }
   var = interior_sum(pIn->a, w, h, mean, 1) / nIn;
-  if (!isfinite(var)) {
+  if(!isfinite(var)) {
     return QC_ERR_RANGE;
   }
   *pVar = var;

@@ -28,26 +28,28 @@
 
 /* Text of each store_status, indexed by value. */
 static const char *const azStatus[] = {
-  "not an error",                               /* STORE_OK */
-  "no such row",                                /* STORE_NOTFOUND */
-  "store library used incorrectly",             /* STORE_MISUSE */
-  "out of memory",                              /* STORE_ERR_NOMEM */
-  "database file I/O error",                    /* STORE_ERR_IO */
-  "database is locked by another connection",   /* STORE_ERR_BUSY */
-  "row breaks a database constraint",           /* STORE_ERR_CONSTRAINT */
-  "database schema is newer than this program", /* STORE_ERR_VERSION */
-  "database file is corrupt or not a database", /* STORE_ERR_CORRUPT */
-  "SQL error"                                   /* STORE_ERR_SQL */
+    "not an error",                               /* STORE_OK */
+    "no such row",                                /* STORE_NOTFOUND */
+    "store library used incorrectly",             /* STORE_MISUSE */
+    "out of memory",                              /* STORE_ERR_NOMEM */
+    "database file I/O error",                    /* STORE_ERR_IO */
+    "database is locked by another connection",   /* STORE_ERR_BUSY */
+    "row breaks a database constraint",           /* STORE_ERR_CONSTRAINT */
+    "database schema is newer than this program", /* STORE_ERR_VERSION */
+    "database file is corrupt or not a database", /* STORE_ERR_CORRUPT */
+    "SQL error"                                   /* STORE_ERR_SQL */
 };
 
-const char *store_strstatus(int rc) {
-  if (rc < 0 || rc >= (int)(sizeof azStatus / sizeof azStatus[0])) {
+const char *store_strstatus(int rc)
+{
+  if(rc < 0 || rc >= (int)(sizeof azStatus / sizeof azStatus[0])) {
     return "unknown status";
   }
   return azStatus[rc];
 }
 
-int storeErr(store *p, int rc, const char *zFmt, ...) {
+int storeErr(store *p, int rc, const char *zFmt, ...)
+{
   va_list ap; /* Arguments of zFmt */
 
   STORE_ASSERT(p != NULL && zFmt != NULL);
@@ -58,8 +60,9 @@ int storeErr(store *p, int rc, const char *zFmt, ...) {
   return rc;
 }
 
-int storeStatusFromSqlite(int sqliteRc) {
-  switch (sqliteRc & 0xff) {
+int storeStatusFromSqlite(int sqliteRc)
+{
+  switch(sqliteRc & 0xff) {
   case SQLITE_OK:
     return STORE_OK;
   case SQLITE_NOMEM:
@@ -86,7 +89,8 @@ int storeStatusFromSqlite(int sqliteRc) {
   }
 }
 
-int storeSqlErr(store *p, int sqliteRc, const char *zFmt, ...) {
+int storeSqlErr(store *p, int sqliteRc, const char *zFmt, ...)
+{
   va_list ap;          /* Arguments of zFmt */
   const char *zSqlite; /* SQLite's own message */
   size_t n;            /* Length of the context part */
@@ -105,18 +109,20 @@ int storeSqlErr(store *p, int sqliteRc, const char *zFmt, ...) {
 }
 
 /* Records errno after a failed system call on zPath. */
-static int errnoErr(store *p, int rc, const char *zWhat, const char *zPath) {
+static int errnoErr(store *p, int rc, const char *zWhat, const char *zPath)
+{
   int iErrno = errno; /* Saved before any other call */
-  char zSys[128];      /* strerror_r() text */
+  char zSys[128];     /* strerror_r() text */
 
-  if (strerror_r(iErrno, zSys, sizeof zSys) != 0) {
+  if(strerror_r(iErrno, zSys, sizeof zSys) != 0) {
     snprintf(zSys, sizeof zSys, "errno %d", iErrno);
   }
   return storeErr(p, rc, "store_open: %s %s: %s", zWhat, zPath, zSys);
 }
 
-int storeCheck(store *p) {
-  if (p == NULL) {
+int storeCheck(store *p)
+{
+  if(p == NULL) {
     return STORE_MISUSE;
   }
   STORE_ASSERT(p->iMagic == STORE_MAGIC);
@@ -124,14 +130,15 @@ int storeCheck(store *p) {
 }
 
 int storeStmt(store *p, enum store_stmt_slot iSlot, const char *zSql,
-              const char *zOp, sqlite3_stmt **ppStmt) {
+              const char *zOp, sqlite3_stmt **ppStmt)
+{
   int rc; /* SQLite result */
 
   STORE_ASSERT(p != NULL && p->db != NULL && zSql != NULL);
   STORE_ASSERT(iSlot < STORE_STMT_COUNT && ppStmt != NULL);
-  if (p->apStmt[iSlot] == NULL) {
+  if(p->apStmt[iSlot] == NULL) {
     rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->apStmt[iSlot], NULL);
-    if (rc != SQLITE_OK) {
+    if(rc != SQLITE_OK) {
       return storeSqlErr(p, rc, "%s: preparing SQL", zOp);
     }
   }
@@ -141,23 +148,25 @@ int storeStmt(store *p, enum store_stmt_slot iSlot, const char *zSql,
   return STORE_OK;
 }
 
-void storeStmtDone(sqlite3_stmt *pStmt) {
+void storeStmtDone(sqlite3_stmt *pStmt)
+{
   /* reset() repeats the last step's error, already reported. */
   (void)sqlite3_reset(pStmt);
   (void)sqlite3_clear_bindings(pStmt);
 }
 
 int storeStmtExec(store *p, enum store_stmt_slot iSlot, const char *zSql,
-                  const char *zOp) {
+                  const char *zOp)
+{
   sqlite3_stmt *pStmt = NULL; /* The cached statement */
   int rc;                     /* Status */
 
   rc = storeStmt(p, iSlot, zSql, zOp, &pStmt);
-  if (rc != STORE_OK) {
+  if(rc != STORE_OK) {
     return rc;
   }
   rc = sqlite3_step(pStmt);
-  if (rc == SQLITE_DONE) {
+  if(rc == SQLITE_DONE) {
     rc = STORE_OK;
   } else {
     rc = storeSqlErr(p, rc, "%s", zOp);
@@ -166,21 +175,21 @@ int storeStmtExec(store *p, enum store_stmt_slot iSlot, const char *zSql,
   return rc;
 }
 
-int storePragmaInt(store *p, const char *zPragma, const char *zOp,
-                   int *pValue) {
+int storePragmaInt(store *p, const char *zPragma, const char *zOp, int *pValue)
+{
   char zSql[64];              /* "PRAGMA name" */
   sqlite3_stmt *pStmt = NULL; /* One-off statement */
   int rc;                     /* Status */
 
   snprintf(zSql, sizeof zSql, "PRAGMA %s", zPragma);
   rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, NULL);
-  if (rc == SQLITE_OK) {
+  if(rc == SQLITE_OK) {
     rc = sqlite3_step(pStmt);
   }
-  if (rc == SQLITE_ROW) {
+  if(rc == SQLITE_ROW) {
     *pValue = sqlite3_column_int(pStmt, 0);
     rc = STORE_OK;
-  } else if (rc == SQLITE_DONE) {
+  } else if(rc == SQLITE_DONE) {
     rc = storeErr(p, STORE_ERR_SQL, "%s: %s returned no value", zOp, zSql);
   } else {
     rc = storeSqlErr(p, rc, "%s: %s", zOp, zSql);
@@ -189,45 +198,48 @@ int storePragmaInt(store *p, const char *zPragma, const char *zOp,
   return rc;
 }
 
-sqlite3 *storeDb(store *p) {
+sqlite3 *storeDb(store *p)
+{
   STORE_ASSERT(p != NULL && p->iMagic == STORE_MAGIC);
   return p->db;
 }
 
 /* True for the names SQLite treats as "no file": a private in-memory
  * database, or a private temporary one. */
-static int isMemoryPath(const char *zPath) {
+static int isMemoryPath(const char *zPath)
+{
   return strcmp(zPath, ":memory:") == 0 || zPath[0] == '\0';
 }
 
 /* fsync()s the directory holding zPath so that a newly created entry
  * survives a crash.  File systems that cannot sync a directory (EINVAL)
  * are let through. */
-static int syncDir(store *p, const char *zPath) {
+static int syncDir(store *p, const char *zPath)
+{
   const char *zSlash = strrchr(zPath, '/'); /* End of the directory part */
   char *zDir;                               /* The directory, owned */
   int fd = -1;                              /* Open directory */
   int rc = STORE_OK;                        /* Status */
 
-  if (zSlash == NULL) {
+  if(zSlash == NULL) {
     zDir = strdup(".");
   } else {
     zDir = strndup(zPath, zSlash == zPath ? 1 : (size_t)(zSlash - zPath));
   }
-  if (zDir == NULL) {
+  if(zDir == NULL) {
     return storeErr(p, STORE_ERR_NOMEM, "store_open: %s: out of memory",
                     zPath);
   }
   fd = open(zDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
+  if(fd < 0) {
     rc = errnoErr(p, STORE_ERR_IO, "cannot open directory", zDir);
     goto sync_end;
   }
-  if (fsync(fd) != 0 && errno != EINVAL) {
+  if(fsync(fd) != 0 && errno != EINVAL) {
     rc = errnoErr(p, STORE_ERR_IO, "cannot sync directory", zDir);
   }
 sync_end:
-  if (fd >= 0) {
+  if(fd >= 0) {
     close(fd);
   }
   free(zDir);
@@ -236,18 +248,19 @@ sync_end:
 
 /* Creates zPath with mode 0600 if it does not exist yet.  An empty file
  * is a valid empty SQLite database.  An existing file is left as it is. */
-static int createFile(store *p, const char *zPath) {
+static int createFile(store *p, const char *zPath)
+{
   int fd; /* The new file */
 
   fd = open(zPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
+  if(fd < 0) {
+    if(errno == EEXIST) {
       return STORE_OK;
     }
     return errnoErr(p, STORE_ERR_IO, "cannot create", zPath);
   }
   /* The umask may have removed owner bits SQLite needs. */
-  if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+  if(fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
     int rc = errnoErr(p, STORE_ERR_IO, "cannot set up", zPath);
     close(fd);
     return rc;
@@ -259,22 +272,22 @@ static int createFile(store *p, const char *zPath) {
 /* Switches a file database to WAL and checks that it took: SQLite keeps
  * the old mode where WAL is impossible (no shared memory, e.g. some
  * network file systems). */
-static int setWal(store *p, const char *zPath) {
+static int setWal(store *p, const char *zPath)
+{
   sqlite3_stmt *pStmt = NULL; /* PRAGMA journal_mode=WAL */
   const char *zMode;          /* Mode in force afterwards */
   int rc;                     /* Status */
 
-  rc = sqlite3_prepare_v2(p->db, "PRAGMA journal_mode=WAL", -1, &pStmt,
-                          NULL);
-  if (rc == SQLITE_OK) {
+  rc = sqlite3_prepare_v2(p->db, "PRAGMA journal_mode=WAL", -1, &pStmt, NULL);
+  if(rc == SQLITE_OK) {
     rc = sqlite3_step(pStmt);
   }
-  if (rc != SQLITE_ROW) {
+  if(rc != SQLITE_ROW) {
     rc = storeSqlErr(p, rc, "store_open: %s: enabling WAL", zPath);
     goto wal_end;
   }
   zMode = (const char *)sqlite3_column_text(pStmt, 0);
-  if (zMode == NULL || strcmp(zMode, "wal") != 0) {
+  if(zMode == NULL || strcmp(zMode, "wal") != 0) {
     rc = storeErr(p, STORE_ERR_IO,
                   "store_open: %s: cannot use WAL journaling (mode stays "
                   "'%s'); keep the database on a local file system",
@@ -288,50 +301,53 @@ wal_end:
 }
 
 /* Opens the SQLite connection on zPath and sets it up. */
-static int openDb(store *p, const char *zPath) {
+static int openDb(store *p, const char *zPath)
+{
   int isMem = isMemoryPath(zPath); /* No file, no WAL */
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  int fk = 0;                      /* PRAGMA foreign_keys after setting */
-  int rc;                          /* Status */
+  int fk = 0; /* PRAGMA foreign_keys after setting */
+  int rc;     /* Status */
 
   /* For a file, createFile() made it: SQLite must not create it 0644. */
-  if (isMem) {
+  if(isMem) {
     flags |= SQLITE_OPEN_CREATE;
   }
   rc = sqlite3_open_v2(zPath, &p->db, flags, NULL);
-  if (p->db == NULL) {
+  if(p->db == NULL) {
     return storeErr(p, STORE_ERR_NOMEM, "store_open: %s: out of memory",
                     zPath);
   }
-  if (rc != SQLITE_OK) {
+  if(rc != SQLITE_OK) {
     return storeSqlErr(p, rc, "store_open: cannot open %s", zPath);
   }
   sqlite3_extended_result_codes(p->db, 1);
   sqlite3_busy_timeout(p->db, STORE_BUSY_MS);
-  if (!isMem) {
+  if(!isMem) {
     rc = setWal(p, zPath);
-    if (rc != STORE_OK) {
+    if(rc != STORE_OK) {
       return rc;
     }
   }
   rc = sqlite3_exec(p->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
                     NULL, NULL, NULL);
-  if (rc != SQLITE_OK) {
+  if(rc != SQLITE_OK) {
     return storeSqlErr(p, rc, "store_open: %s: setting pragmas", zPath);
   }
   rc = storePragmaInt(p, "foreign_keys", "store_open", &fk);
-  if (rc == STORE_OK && fk != 1) {
-    rc = storeErr(p, STORE_ERR_SQL, "store_open: this SQLite library was "
+  if(rc == STORE_OK && fk != 1) {
+    rc = storeErr(p, STORE_ERR_SQL,
+                  "store_open: this SQLite library was "
                   "built without foreign keys; dicomqc needs them");
   }
   return rc;
 }
 
 /* Finalizes the cached statements and closes the connection, if any. */
-static void closeDb(store *p) {
+static void closeDb(store *p)
+{
   size_t i; /* Statement slot */
 
-  for (i = 0; i < STORE_STMT_COUNT; i++) {
+  for(i = 0; i < STORE_STMT_COUNT; i++) {
     sqlite3_finalize(p->apStmt[i]);
     p->apStmt[i] = NULL;
   }
@@ -340,45 +356,49 @@ static void closeDb(store *p) {
   p->db = NULL;
 }
 
-int store_open(const char *zPath, store **ppStore) {
+int store_open(const char *zPath, store **ppStore)
+{
   store *p; /* The new handle */
   int rc;   /* Status */
 
-  if (ppStore == NULL) {
+  if(ppStore == NULL) {
     return STORE_MISUSE;
   }
   p = calloc(1, sizeof *p);
-  if (p == NULL) {
+  if(p == NULL) {
     *ppStore = NULL;
     return STORE_ERR_NOMEM;
   }
   p->iMagic = STORE_MAGIC;
-  if (zPath == NULL) {
+  if(zPath == NULL) {
     rc = storeErr(p, STORE_MISUSE, "store_open: zPath is NULL");
     goto open_end;
   }
-  if (sqlite3_libversion_number() < STORE_SQLITE_MIN) {
-    rc = storeErr(p, STORE_ERR_SQL, "store_open: SQLite %s is too old; "
-                  "dicomqc needs 3.24.0 or newer", sqlite3_libversion());
+  if(sqlite3_libversion_number() < STORE_SQLITE_MIN) {
+    rc = storeErr(p, STORE_ERR_SQL,
+                  "store_open: SQLite %s is too old; "
+                  "dicomqc needs 3.24.0 or newer",
+                  sqlite3_libversion());
     goto open_end;
   }
   rc = isMemoryPath(zPath) ? STORE_OK : createFile(p, zPath);
-  if (rc == STORE_OK) {
+  if(rc == STORE_OK) {
     rc = openDb(p, zPath);
   }
-  if (rc == STORE_OK) {
+  if(rc == STORE_OK) {
     rc = storeMigrate(p, zPath);
   }
 open_end:
-  if (rc != STORE_OK) {
+  if(rc != STORE_OK) {
     closeDb(p);
   }
   *ppStore = p;
   return rc;
 }
 
-void store_close(store *p) {
-  if (p == NULL) {
+void store_close(store *p)
+{
+  if(p == NULL) {
     return;
   }
   STORE_ASSERT(p->iMagic == STORE_MAGIC);
@@ -387,72 +407,80 @@ void store_close(store *p) {
   free(p);
 }
 
-const char *store_errmsg(store *p) {
-  if (p == NULL) {
+const char *store_errmsg(store *p)
+{
+  if(p == NULL) {
     return "out of memory (no store handle)";
   }
   return p->hasErr ? p->zErr : "not an error";
 }
 
-int store_schema_latest(void) {
+int store_schema_latest(void)
+{
   return storeMigrationCount();
 }
 
-int store_schema_version(store *p, int *pVersion) {
+int store_schema_version(store *p, int *pVersion)
+{
   int v = 0; /* user_version */
   int rc;    /* Status */
 
   rc = storeCheck(p);
-  if (rc != STORE_OK) {
+  if(rc != STORE_OK) {
     return rc;
   }
-  if (pVersion == NULL) {
-    return storeErr(p, STORE_MISUSE, "store_schema_version: pVersion is "
+  if(pVersion == NULL) {
+    return storeErr(p, STORE_MISUSE,
+                    "store_schema_version: pVersion is "
                     "NULL");
   }
   rc = storePragmaInt(p, "user_version", "store_schema_version", &v);
-  if (rc == STORE_OK) {
+  if(rc == STORE_OK) {
     *pVersion = v;
   }
   return rc;
 }
 
-int store_begin(store *p) {
+int store_begin(store *p)
+{
   int rc = storeCheck(p); /* Status */
 
-  if (rc != STORE_OK) {
+  if(rc != STORE_OK) {
     return rc;
   }
-  if (!sqlite3_get_autocommit(p->db)) {
-    return storeErr(p, STORE_MISUSE, "store_begin: a transaction is "
+  if(!sqlite3_get_autocommit(p->db)) {
+    return storeErr(p, STORE_MISUSE,
+                    "store_begin: a transaction is "
                     "already open; call store_commit() or store_rollback() "
                     "first");
   }
-  return storeStmtExec(p, STORE_STMT_BEGIN, "BEGIN IMMEDIATE",
-                       "store_begin");
+  return storeStmtExec(p, STORE_STMT_BEGIN, "BEGIN IMMEDIATE", "store_begin");
 }
 
-int store_commit(store *p) {
+int store_commit(store *p)
+{
   int rc = storeCheck(p); /* Status */
 
-  if (rc != STORE_OK) {
+  if(rc != STORE_OK) {
     return rc;
   }
-  if (sqlite3_get_autocommit(p->db)) {
-    return storeErr(p, STORE_MISUSE, "store_commit: no transaction is open "
+  if(sqlite3_get_autocommit(p->db)) {
+    return storeErr(p, STORE_MISUSE,
+                    "store_commit: no transaction is open "
                     "(it was never begun, or SQLite rolled it back after "
                     "an error)");
   }
   return storeStmtExec(p, STORE_STMT_COMMIT, "COMMIT", "store_commit");
 }
 
-int store_rollback(store *p) {
+int store_rollback(store *p)
+{
   int rc = storeCheck(p); /* Status */
 
-  if (rc != STORE_OK) {
+  if(rc != STORE_OK) {
     return rc;
   }
-  if (sqlite3_get_autocommit(p->db)) {
+  if(sqlite3_get_autocommit(p->db)) {
     return STORE_OK;
   }
   return storeStmtExec(p, STORE_STMT_ROLLBACK, "ROLLBACK", "store_rollback");

@@ -179,9 +179,9 @@ int store_metric_get(store *pStore, int64_t iInstance, const char *zName,
  * array of reason sentences, stored as given (not parsed); zError says
  * why scoring failed, for verdict "error".  Either may be NULL.  Returns
  * STORE_ERR_CONSTRAINT too when instance iInstance does not exist. */
-int store_verdict_put(store *pStore, int64_t iInstance,
-                      const char *zVerdict, const double *pQuality,
-                      const char *zReasonsJson, const char *zError);
+int store_verdict_put(store *pStore, int64_t iInstance, const char *zVerdict,
+                      const double *pQuality, const char *zReasonsJson,
+                      const char *zError);
 
 #ifdef __cplusplus
 }

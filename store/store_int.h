@@ -50,27 +50,27 @@
  * file of store/ owns its slots and passes the same SQL for a slot every
  * time. */
 enum store_stmt_slot {
-  STORE_STMT_BEGIN,          /* BEGIN IMMEDIATE */
-  STORE_STMT_COMMIT,         /* COMMIT */
-  STORE_STMT_ROLLBACK,       /* ROLLBACK */
-  STORE_STMT_SAVEPOINT,      /* SAVEPOINT of store_instance_put() */
-  STORE_STMT_RELEASE,        /* RELEASE of that savepoint */
-  STORE_STMT_INSTANCE_UPSERT,/* insert or update one instance */
-  STORE_STMT_INSTANCE_ID,    /* id of an instance by its unique key */
-  STORE_STMT_INSTANCE_COUNT, /* number of instances */
-  STORE_STMT_METRIC_PUT,     /* insert or replace one metric */
-  STORE_STMT_METRIC_GET,     /* value of one metric */
-  STORE_STMT_VERDICT_PUT,    /* insert or replace one verdict */
-  STORE_STMT_COUNT           /* number of slots; keep last */
+  STORE_STMT_BEGIN,           /* BEGIN IMMEDIATE */
+  STORE_STMT_COMMIT,          /* COMMIT */
+  STORE_STMT_ROLLBACK,        /* ROLLBACK */
+  STORE_STMT_SAVEPOINT,       /* SAVEPOINT of store_instance_put() */
+  STORE_STMT_RELEASE,         /* RELEASE of that savepoint */
+  STORE_STMT_INSTANCE_UPSERT, /* insert or update one instance */
+  STORE_STMT_INSTANCE_ID,     /* id of an instance by its unique key */
+  STORE_STMT_INSTANCE_COUNT,  /* number of instances */
+  STORE_STMT_METRIC_PUT,      /* insert or replace one metric */
+  STORE_STMT_METRIC_GET,      /* value of one metric */
+  STORE_STMT_VERDICT_PUT,     /* insert or replace one verdict */
+  STORE_STMT_COUNT            /* number of slots; keep last */
 };
 
 /* An open database. */
 struct store {
-  uint32_t iMagic;       /* STORE_MAGIC while the handle is live */
-  sqlite3 *db;           /* The connection; NULL if store_open() failed */
+  uint32_t iMagic; /* STORE_MAGIC while the handle is live */
+  sqlite3 *db;     /* The connection; NULL if store_open() failed */
   sqlite3_stmt *apStmt[STORE_STMT_COUNT]; /* Prepared statements, NULL
                                              until first used */
-  int hasErr;            /* 1 once a call has failed (zErr is set) */
+  int hasErr;                  /* 1 once a call has failed (zErr is set) */
   char zErr[STORE_ERRMSG_MAX]; /* Message of the last failing call */
 };
 
@@ -78,9 +78,9 @@ struct store {
  * callers write `return storeErr(p, STORE_MISUSE, "...")`. */
 int storeErr(store *pStore, int rc, const char *zFmt, ...)
 #if defined(__GNUC__)
-  __attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-  ;
+    ;
 
 /* Like storeErr() for a failed SQLite call: maps the SQLite result code
  * sqliteRc to a store_status, writes "<formatted context>: <SQLite's
@@ -88,9 +88,9 @@ int storeErr(store *pStore, int rc, const char *zFmt, ...)
  * before anything else touches the connection. */
 int storeSqlErr(store *pStore, int sqliteRc, const char *zFmt, ...)
 #if defined(__GNUC__)
-  __attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-  ;
+    ;
 
 /* Checks the handle passed to a public function.  Returns STORE_MISUSE
  * for NULL or for a handle whose store_open() failed (its message is left
@@ -113,8 +113,8 @@ void storeStmtDone(sqlite3_stmt *pStmt);
 
 /* Runs a cached statement that returns no rows (BEGIN, COMMIT, ...) to
  * completion.  Returns STORE_OK or the failure (message names zOp). */
-int storeStmtExec(store *pStore, enum store_stmt_slot iSlot,
-                  const char *zSql, const char *zOp);
+int storeStmtExec(store *pStore, enum store_stmt_slot iSlot, const char *zSql,
+                  const char *zOp);
 
 /* Reads an integer PRAGMA (zPragma is a trusted literal such as
  * "user_version") into *pValue.  Message on failure names zOp. */

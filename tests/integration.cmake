@@ -19,3 +19,5 @@ add_test(NAME cli
           ${PROJECT_SOURCE_DIR} ${DICOMQC_SHARED_DIR})
 set_tests_properties(pixels_samples pixels_shared_corpus cli
   PROPERTIES SKIP_RETURN_CODE 77)
+add_test(NAME checksrc
+  COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/checksrc.sh ${PROJECT_SOURCE_DIR})

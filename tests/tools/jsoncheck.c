@@ -29,11 +29,10 @@ static int isNumOrNull(const cJSON *j)
 /* Returns NULL if the object meets the contract, else what is wrong. */
 static const char *check(const cJSON *o)
 {
-  static const char *const azStr[] = {"sop_instance_uid",
-    "study_instance_uid", "series_instance_uid", "modality",
-    "transfer_syntax", "error"};
-  static const char *const azNum[] = {"rows", "columns", "frames",
-                                      "quality"};
+  static const char *const azStr[] = {
+      "sop_instance_uid", "study_instance_uid", "series_instance_uid",
+      "modality",         "transfer_syntax",    "error"};
+  static const char *const azNum[] = {"rows", "columns", "frames", "quality"};
   const cJSON *j;
   if(!cJSON_IsObject(o))
     return "not an object";
@@ -57,9 +56,9 @@ static const char *check(const cJSON *o)
     if(!cJSON_IsNumber(m))
       return "a metric is not a number";
   j = cJSON_GetObjectItemCaseSensitive(o, "verdict");
-  if(!cJSON_IsString(j) || (strcmp(j->valuestring, "pass") &&
-     strcmp(j->valuestring, "warn") && strcmp(j->valuestring, "retake") &&
-     strcmp(j->valuestring, "unscored")))
+  if(!cJSON_IsString(j) ||
+     (strcmp(j->valuestring, "pass") && strcmp(j->valuestring, "warn") &&
+      strcmp(j->valuestring, "retake") && strcmp(j->valuestring, "unscored")))
     return "verdict is not pass|warn|retake|unscored";
   j = cJSON_GetObjectItemCaseSensitive(o, "reasons");
   if(!cJSON_IsArray(j))

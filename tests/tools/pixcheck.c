@@ -22,7 +22,7 @@
 #include "dicom.h"
 
 #define MAX_ROOTS 8
-#define MAX_COLS 20
+#define MAX_COLS  20
 
 /* FNV-1a 64 over the int32 little-endian bytes of every value. */
 static uint64_t fnv1a64(const int32_t *a, size_t n)
@@ -66,15 +66,18 @@ static int sameAsRef(const struct dicom_pixels *p, char **az, char *zWhy,
   char zHash[17];
   snprintf(zHash, sizeof(zHash), "%016" PRIx64, fnv1a64(p->aValue, n));
   char zOurs[256];
-  snprintf(zOurs, sizeof(zOurs), "%dx%dx%dx%d n=%zu min=%" PRId64
-           " max=%" PRId64 " sum=%" PRId64 " fnv=%s", p->nWidth,
-           p->nHeight, p->nSamples, p->nFrames, n, lo, hi, sum, zHash);
+  snprintf(zOurs, sizeof(zOurs),
+           "%dx%dx%dx%d n=%zu min=%" PRId64 " max=%" PRId64 " sum=%" PRId64
+           " fnv=%s",
+           p->nWidth, p->nHeight, p->nSamples, p->nFrames, n, lo, hi, sum,
+           zHash);
   /* columns: 4 rows, 5 columns, 6 frames, 7 samples, 11 n_values,
    * 12 min, 13 max, 14 sum, 15 fnv1a64 */
   char zRef[256];
-  snprintf(zRef, sizeof(zRef), "%sx%sx%sx%s n=%s min=%s max=%s sum=%s "
-           "fnv=%s", az[5], az[4], az[7], az[6], az[11], az[12], az[13],
-           az[14], az[15]);
+  snprintf(zRef, sizeof(zRef),
+           "%sx%sx%sx%s n=%s min=%s max=%s sum=%s "
+           "fnv=%s",
+           az[5], az[4], az[7], az[6], az[11], az[12], az[13], az[14], az[15]);
   if(strcmp(zOurs, zRef) == 0)
     return 1;
   snprintf(zWhy, nWhy, "ours %s / reference %s", zOurs, zRef);
@@ -147,15 +150,16 @@ int main(int argc, char **argv)
       nFail++;
     } else if(refOk) {
       printf("FAIL %s/%s (%s): we refuse a file the reference decodes: "
-             "%s\n", az[0], slash + 1, az[2], dicom_errmsg(f));
+             "%s\n",
+             az[0], slash + 1, az[2], dicom_errmsg(f));
       nFail++;
     } else if(rc != DICOM_OK && dicom_errmsg(f)[0]) {
       printf("PASS %s/%s: refused like the reference (%s): %s\n", az[0],
              slash + 1, nCol > 16 ? az[16] : "", dicom_errmsg(f));
       nPass++;
     } else {
-      printf("NOTE %s/%s: decoded, the reference could not (%s)\n",
-             az[0], slash + 1, nCol > 16 ? az[16] : "");
+      printf("NOTE %s/%s: decoded, the reference could not (%s)\n", az[0],
+             slash + 1, nCol > 16 ? az[16] : "");
       nExtra++;
     }
     dicom_pixels_free(p);

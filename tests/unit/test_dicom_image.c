@@ -51,25 +51,44 @@
 #ifndef SHARED_DIR /* -D for trying the skip path */
 #define SHARED_DIR DICOMQC_SOURCE_DIR "/../shared/data/dicom"
 #endif
-#define SAMPLES_DIR DICOMQC_SOURCE_DIR "/samples/dicom"
+#define SAMPLES_DIR   DICOMQC_SOURCE_DIR "/samples/dicom"
 #define REFERENCE_TSV DICOMQC_SOURCE_DIR "/tests/image/image_reference.tsv"
 
 /* Columns of image_reference.tsv, in file order. */
 enum ref_col {
-  COL_FILE, COL_WIDTH, COL_HEIGHT, COL_CHANNELS, COL_FRAMES,
-  COL_MEAN0, COL_MIN0, COL_MAX0, COL_MEAN1, COL_MIN1, COL_MAX1,
-  COL_MEAN2, COL_MIN2, COL_MAX2,
-  COL_DETMIN, COL_DETMAX, COL_HASWIN, COL_WINC, COL_WINW,
-  COL_ROWSP, COL_COLSP, COL_TOL, COL_NOTE,
+  COL_FILE,
+  COL_WIDTH,
+  COL_HEIGHT,
+  COL_CHANNELS,
+  COL_FRAMES,
+  COL_MEAN0,
+  COL_MIN0,
+  COL_MAX0,
+  COL_MEAN1,
+  COL_MIN1,
+  COL_MAX1,
+  COL_MEAN2,
+  COL_MIN2,
+  COL_MAX2,
+  COL_DETMIN,
+  COL_DETMAX,
+  COL_HASWIN,
+  COL_WINC,
+  COL_WINW,
+  COL_ROWSP,
+  COL_COLSP,
+  COL_TOL,
+  COL_NOTE,
   N_COL
 };
 
 static const char *const azCol[N_COL] = {
-  "file", "width", "height", "channels", "frames",
-  "mean_0", "min_0", "max_0", "mean_1", "min_1", "max_1",
-  "mean_2", "min_2", "max_2",
-  "detector_min", "detector_max", "has_window", "window_center",
-  "window_width", "row_spacing", "col_spacing", "tolerance", "note"};
+    "file",        "width",         "height",       "channels",
+    "frames",      "mean_0",        "min_0",        "max_0",
+    "mean_1",      "min_1",         "max_1",        "mean_2",
+    "min_2",       "max_2",         "detector_min", "detector_max",
+    "has_window",  "window_center", "window_width", "row_spacing",
+    "col_spacing", "tolerance",     "note"};
 
 /* Relative tolerance of the columns the reference gives exactly (detector
  * range, window, spacing): both sides compute them in double from the
@@ -89,10 +108,11 @@ static int nRowRun;  /* Rows decoded and compared */
 static int nRowSkip; /* Rows whose root folder is absent */
 
 /* Parses field z as a number; "-" gives NAN.  Returns 0 on junk. */
-static int parse_num(const char *z, double *pV) {
+static int parse_num(const char *z, double *pV)
+{
   char *zEnd = NULL; /* First character strtod did not use */
 
-  if (strcmp(z, "-") == 0) {
+  if(strcmp(z, "-") == 0) {
     *pV = NAN;
     return 1;
   }
@@ -103,22 +123,23 @@ static int parse_num(const char *z, double *pV) {
 
 /* Splits line z (modified in place) into a row.  Returns 0 if the line
  * does not have N_COL fields or a numeric field does not parse. */
-static int parse_row(char *z, int iLine, struct ref_row *pRow) {
+static int parse_row(char *z, int iLine, struct ref_row *pRow)
+{
   int i;
 
   pRow->iLine = iLine;
-  for (i = 0; i < N_COL; i++) {
+  for(i = 0; i < N_COL; i++) {
     char *zTab = strchr(z, '\t'); /* End of this field */
     pRow->azField[i] = z;
-    if (zTab != NULL) {
+    if(zTab != NULL) {
       *zTab = '\0';
     }
-    if ((zTab == NULL) != (i == N_COL - 1)) {
+    if((zTab == NULL) != (i == N_COL - 1)) {
       return 0;
     }
     pRow->aVal[i] = NAN;
-    if (i != COL_FILE && i != COL_NOTE &&
-        !parse_num(pRow->azField[i], &pRow->aVal[i])) {
+    if(i != COL_FILE && i != COL_NOTE &&
+       !parse_num(pRow->azField[i], &pRow->aVal[i])) {
       return 0;
     }
     z = zTab ? zTab + 1 : z;
@@ -129,8 +150,8 @@ static int parse_row(char *z, int iLine, struct ref_row *pRow) {
 /* Reads the TSV into *pzTsv (free with free()) and its rows into a new
  * array *paRow (free with free()) of *pnRow rows.  Fails the test if the
  * file is missing or any line is malformed, naming the line. */
-static void load_reference(char **pzTsv, struct ref_row **paRow,
-                           int *pnRow) {
+static void load_reference(char **pzTsv, struct ref_row **paRow, int *pnRow)
+{
   size_t nByte = 0;
   char *zTsv = tu_read_file(REFERENCE_TSV, &nByte);
   char *zLine;          /* Start of the current line */
@@ -139,36 +160,36 @@ static void load_reference(char **pzTsv, struct ref_row **paRow,
   int iLine = 0;
   int seenHeader = 0;
 
-  if (zTsv == NULL) {
+  if(zTsv == NULL) {
     fail_msg("cannot read %s", REFERENCE_TSV);
   }
   aRow = calloc(nByte / 8 + 1, sizeof(*aRow)); /* A row is > 8 bytes */
   assert_non_null(aRow);
-  for (zLine = zTsv; zLine != NULL && *zLine != '\0';) {
+  for(zLine = zTsv; zLine != NULL && *zLine != '\0';) {
     char *zEnd = strchr(zLine, '\n'); /* End of this line */
     char *zNext = zEnd ? zEnd + 1 : NULL;
     iLine++;
-    if (zEnd != NULL) {
+    if(zEnd != NULL) {
       *zEnd = '\0';
     }
-    if (zLine[0] == '#' || zLine[0] == '\0') {
+    if(zLine[0] == '#' || zLine[0] == '\0') {
       zLine = zNext;
       continue;
     }
-    if (!seenHeader) {
+    if(!seenHeader) {
       char zWant[512] = "";
       int i;
-      for (i = 0; i < N_COL; i++) {
+      for(i = 0; i < N_COL; i++) {
         size_t n = strlen(zWant);
         snprintf(zWant + n, sizeof(zWant) - n, "%s%s", i ? "\t" : "",
                  azCol[i]);
       }
-      if (strcmp(zLine, zWant) != 0) {
-        fail_msg("%s:%d: header is not the expected columns",
-                 REFERENCE_TSV, iLine);
+      if(strcmp(zLine, zWant) != 0) {
+        fail_msg("%s:%d: header is not the expected columns", REFERENCE_TSV,
+                 iLine);
       }
       seenHeader = 1;
-    } else if (!parse_row(zLine, iLine, &aRow[nRow++])) {
+    } else if(!parse_row(zLine, iLine, &aRow[nRow++])) {
       fail_msg("%s:%d: malformed row", REFERENCE_TSV, iLine);
     }
     zLine = zNext;
@@ -182,16 +203,17 @@ static void load_reference(char **pzTsv, struct ref_row **paRow,
  * into zBuf and its root directory into zRoot.  Returns 0 for an unknown
  * root name. */
 static int resolve(const char *zFile, char *zBuf, size_t nBuf,
-                   const char **pzRoot) {
+                   const char **pzRoot)
+{
   static const struct {
     const char *zName; /* Root name with its slash */
     const char *zDir;  /* Where it lives */
   } aRoot[] = {{"shared/", SHARED_DIR}, {"samples/", SAMPLES_DIR}};
   size_t i;
 
-  for (i = 0; i < sizeof(aRoot) / sizeof(aRoot[0]); i++) {
+  for(i = 0; i < sizeof(aRoot) / sizeof(aRoot[0]); i++) {
     size_t n = strlen(aRoot[i].zName);
-    if (strncmp(zFile, aRoot[i].zName, n) == 0) {
+    if(strncmp(zFile, aRoot[i].zName, n) == 0) {
       int m = snprintf(zBuf, nBuf, "%s/%s", aRoot[i].zDir, zFile + n);
       assert_true(m > 0 && (size_t)m < nBuf);
       *pzRoot = aRoot[i].zDir;
@@ -205,27 +227,28 @@ static int resolve(const char *zFile, char *zBuf, size_t nBuf,
  * sizes, per-channel mean/min/max over all frames (NAN for absent
  * channels), detector range, window and spacing.  Means are summed in
  * long double so that only float32 storage separates us from numpy. */
-static void measure(const struct qc_image *pImg, double aGot[N_COL]) {
-  size_t nPix = (size_t)pImg->nWidth * (size_t)pImg->nHeight *
-                (size_t)pImg->nFrames;
+static void measure(const struct qc_image *pImg, double aGot[N_COL])
+{
+  size_t nPix =
+      (size_t)pImg->nWidth * (size_t)pImg->nHeight * (size_t)pImg->nFrames;
   int k;
 
   aGot[COL_WIDTH] = pImg->nWidth;
   aGot[COL_HEIGHT] = pImg->nHeight;
   aGot[COL_CHANNELS] = pImg->nChannels;
   aGot[COL_FRAMES] = pImg->nFrames;
-  for (k = 0; k < 3; k++) {
+  for(k = 0; k < 3; k++) {
     long double sum = 0;  /* Sum of channel k */
     double lo = INFINITY; /* Its minimum */
     double hi = -INFINITY;
     size_t i;
-    if (k >= pImg->nChannels) {
+    if(k >= pImg->nChannels) {
       aGot[COL_MEAN0 + 3 * k] = NAN;
       aGot[COL_MIN0 + 3 * k] = NAN;
       aGot[COL_MAX0 + 3 * k] = NAN;
       continue;
     }
-    for (i = 0; i < nPix; i++) {
+    for(i = 0; i < nPix; i++) {
       double v = pImg->aPixel[i * (size_t)pImg->nChannels + (size_t)k];
       sum += v;
       lo = v < lo ? v : lo;
@@ -246,33 +269,36 @@ static void measure(const struct qc_image *pImg, double aGot[N_COL]) {
 
 /* Compares column i of one row; prints it when it differs.  Returns 1 if
  * it matches. */
-static int compare_col(const struct ref_row *pRow, int i, double got) {
+static int compare_col(const struct ref_row *pRow, int i, double got)
+{
   double want = pRow->aVal[i];
-  double tol;   /* Allowed absolute difference */
+  double tol; /* Allowed absolute difference */
 
-  if (isnan(want) && isnan(got)) {
+  if(isnan(want) && isnan(got)) {
     return 1;
   }
-  if (i >= COL_MEAN0 && i <= COL_MAX2) {
+  if(i >= COL_MEAN0 && i <= COL_MAX2) {
     tol = pRow->aVal[COL_TOL];
-  } else if (i < COL_MEAN0 || i == COL_HASWIN) {
+  } else if(i < COL_MEAN0 || i == COL_HASWIN) {
     tol = 0;
   } else {
     tol = EXACT_RTOL * fmax(1.0, fabs(want));
   }
-  if (fabs(got - want) <= tol) {
+  if(fabs(got - want) <= tol) {
     return 1;
   }
   print_error("  %s: %s = %.17g, expected %.17g (|diff| %.3g > tolerance "
-              "%.3g)\n", pRow->azField[COL_FILE], azCol[i], got, want,
-              fabs(got - want), tol);
+              "%.3g)\n",
+              pRow->azField[COL_FILE], azCol[i], got, want, fabs(got - want),
+              tol);
   return 0;
 }
 
 /* Decodes the row's file and compares every column.  Returns 1 if all
  * match, 0 otherwise (each difference printed), -1 if skipped because
  * the root directory, written to *pzRoot, is absent. */
-static int check_row(const struct ref_row *pRow, const char **pzRoot) {
+static int check_row(const struct ref_row *pRow, const char **pzRoot)
+{
   char zPath[4096];
   const char *zRoot = NULL; /* Root directory of the row */
   struct stat st;
@@ -283,30 +309,30 @@ static int check_row(const struct ref_row *pRow, const char **pzRoot) {
   int isOk = 1;
   int i;
 
-  if (!resolve(pRow->azField[COL_FILE], zPath, sizeof(zPath), &zRoot)) {
-    print_error("  %s:%d: unknown root in '%s'\n", REFERENCE_TSV,
-                pRow->iLine, pRow->azField[COL_FILE]);
+  if(!resolve(pRow->azField[COL_FILE], zPath, sizeof(zPath), &zRoot)) {
+    print_error("  %s:%d: unknown root in '%s'\n", REFERENCE_TSV, pRow->iLine,
+                pRow->azField[COL_FILE]);
     return 0;
   }
   *pzRoot = zRoot;
-  if (stat(zRoot, &st) != 0) {
+  if(stat(zRoot, &st) != 0) {
     return -1;
   }
   rc = dicom_open(zPath, NULL, &pFile);
-  if (rc == DICOM_OK) {
+  if(rc == DICOM_OK) {
     rc = dicom_image_read(pFile, &pImg);
   }
-  if (rc != DICOM_OK) {
+  if(rc != DICOM_OK) {
     print_error("  %s: %s (%s)\n", pRow->azField[COL_FILE],
                 dicom_strstatus(rc), dicom_errmsg(pFile));
     dicom_close(pFile);
     return 0;
   }
   measure(pImg, aGot);
-  for (i = COL_WIDTH; i < COL_TOL; i++) {
+  for(i = COL_WIDTH; i < COL_TOL; i++) {
     int k = (i - COL_MEAN0) / 3; /* Channel of a statistic column */
-    if (i >= COL_MEAN0 && i <= COL_MAX2 &&
-        (k >= pImg->nChannels || k >= (int)pRow->aVal[COL_CHANNELS])) {
+    if(i >= COL_MEAN0 && i <= COL_MAX2 &&
+       (k >= pImg->nChannels || k >= (int)pRow->aVal[COL_CHANNELS])) {
       continue; /* Channel count mismatch is reported once, below */
     }
     isOk &= compare_col(pRow, i, aGot[i]);
@@ -318,8 +344,8 @@ static int check_row(const struct ref_row *pRow, const char **pzRoot) {
 
 /* The slow oracle: every reference row, each reported as ok, FAIL or
  * skipped; fails if any row differs. */
-static void test_dicom_image_read_reference_rows_match_pydicom(
-    void **state) {
+static void test_dicom_image_read_reference_rows_match_pydicom(void **state)
+{
   char *zTsv = NULL;
   struct ref_row *aRow = NULL;
   int nRow = 0;
@@ -330,11 +356,11 @@ static void test_dicom_image_read_reference_rows_match_pydicom(
   (void)state;
   load_reference(&zTsv, &aRow, &nRow);
   assert_true(nRow > 0);
-  for (i = 0; i < nRow; i++) {
+  for(i = 0; i < nRow; i++) {
     const char *zRoot = NULL; /* Root directory of row i */
     int r = check_row(&aRow[i], &zRoot);
-    if (r < 0) {
-      if (zNoted != zRoot) {
+    if(r < 0) {
+      if(zNoted != zRoot) {
         print_message("note: %s is absent; skipping its reference rows\n",
                       zRoot);
         zNoted = zRoot;
@@ -343,7 +369,7 @@ static void test_dicom_image_read_reference_rows_match_pydicom(
       continue;
     }
     nRowRun++;
-    if (r == 0) {
+    if(r == 0) {
       nFail++;
     }
     print_message("%s %s  [%s]\n", r ? "ok  " : "FAIL",
@@ -353,7 +379,7 @@ static void test_dicom_image_read_reference_rows_match_pydicom(
                 nRowRun - nFail, nFail, nRowSkip);
   free(aRow);
   free(zTsv);
-  if (nFail > 0) {
+  if(nFail > 0) {
     fail_msg("%d of %d reference rows differ from %s", nFail, nRowRun,
              REFERENCE_TSV);
   }
@@ -368,16 +394,18 @@ struct syn {
 };
 
 /* Appends n bytes. */
-static void syn_bytes(struct syn *p, const void *pData, size_t n) {
+static void syn_bytes(struct syn *p, const void *pData, size_t n)
+{
   assert_true(p->n + n <= sizeof(p->a));
   memcpy(p->a + p->n, pData, n);
   p->n += n;
 }
 
 /* Appends v as nByte little-endian bytes. */
-static void syn_le(struct syn *p, uint32_t v, int nByte) {
+static void syn_le(struct syn *p, uint32_t v, int nByte)
+{
   int i;
-  for (i = 0; i < nByte; i++) {
+  for(i = 0; i < nByte; i++) {
     unsigned char b = (unsigned char)(v >> (8 * i));
     syn_bytes(p, &b, 1);
   }
@@ -388,17 +416,18 @@ static void syn_le(struct syn *p, uint32_t v, int nByte) {
  * PS3.5 7.1.2: OB, OW, SQ and UN have a 4-byte length after 2 zero
  * bytes; the other VRs a 2-byte length. */
 static void syn_elem(struct syn *p, uint16_t g, uint16_t e, const char *zVr,
-                     const void *pData, size_t n) {
+                     const void *pData, size_t n)
+{
   int isLong = strcmp(zVr, "OB") == 0 || strcmp(zVr, "OW") == 0 ||
                strcmp(zVr, "SQ") == 0 || strcmp(zVr, "UN") == 0;
-  unsigned char pad = (strcmp(zVr, "UI") == 0 || strcmp(zVr, "OB") == 0)
-                          ? 0 : ' ';
+  unsigned char pad =
+      (strcmp(zVr, "UI") == 0 || strcmp(zVr, "OB") == 0) ? 0 : ' ';
   size_t nPad = n + (n & 1);
 
   syn_le(p, g, 2);
   syn_le(p, e, 2);
   syn_bytes(p, zVr, 2);
-  if (isLong) {
+  if(isLong) {
     syn_le(p, 0, 2);
     syn_le(p, (uint32_t)nPad, 4);
   } else {
@@ -406,25 +435,27 @@ static void syn_elem(struct syn *p, uint16_t g, uint16_t e, const char *zVr,
     syn_le(p, (uint32_t)nPad, 2);
   }
   syn_bytes(p, pData, n);
-  if (n & 1) {
+  if(n & 1) {
     syn_bytes(p, &pad, 1);
   }
 }
 
 /* Appends a text element (UI, CS, DS, LO, IS). */
 static void syn_str(struct syn *p, uint16_t g, uint16_t e, const char *zVr,
-                    const char *z) {
+                    const char *z)
+{
   syn_elem(p, g, e, zVr, z, strlen(z));
 }
 
 /* Appends a US element with nVal values. */
-static void syn_us(struct syn *p, uint16_t g, uint16_t e,
-                   const uint16_t *aVal, int nVal) {
+static void syn_us(struct syn *p, uint16_t g, uint16_t e, const uint16_t *aVal,
+                   int nVal)
+{
   unsigned char a[16];
   int i;
 
   assert_true(nVal <= 8);
-  for (i = 0; i < nVal; i++) {
+  for(i = 0; i < nVal; i++) {
     a[2 * i] = (unsigned char)aVal[i];
     a[2 * i + 1] = (unsigned char)(aVal[i] >> 8);
   }
@@ -432,7 +463,8 @@ static void syn_us(struct syn *p, uint16_t g, uint16_t e,
 }
 
 /* Appends one US value. */
-static void syn_us1(struct syn *p, uint16_t g, uint16_t e, uint16_t v) {
+static void syn_us1(struct syn *p, uint16_t g, uint16_t e, uint16_t v)
+{
   syn_us(p, g, e, &v, 1);
 }
 
@@ -449,12 +481,13 @@ struct syn_image {
 
 /* Appends the attributes from SOP Class UID up to Pixel Representation,
  * in tag order. */
-static void syn_image_module(struct syn *p, const struct syn_image *pI) {
+static void syn_image_module(struct syn *p, const struct syn_image *pI)
+{
   syn_str(p, 0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.7");
   syn_str(p, 0x0008, 0x0018, "UI", "2.25.1");
   syn_us1(p, 0x0028, 0x0002, pI->nSamples);
   syn_str(p, 0x0028, 0x0004, "CS", pI->zPhotometric);
-  if (pI->nSamples == 3) {
+  if(pI->nSamples == 3) {
     syn_us1(p, 0x0028, 0x0006, 0); /* Planar configuration: interleaved */
   }
   syn_us1(p, 0x0028, 0x0010, pI->nRows);
@@ -466,12 +499,13 @@ static void syn_image_module(struct syn *p, const struct syn_image *pI) {
 }
 
 /* Appends Pixel Data (7FE0,0010) of n 16-bit values. */
-static void syn_pixels16(struct syn *p, const uint16_t *aVal, size_t n) {
+static void syn_pixels16(struct syn *p, const uint16_t *aVal, size_t n)
+{
   unsigned char a[1024];
   size_t i;
 
   assert_true(2 * n <= sizeof(a));
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     a[2 * i] = (unsigned char)aVal[i];
     a[2 * i + 1] = (unsigned char)(aVal[i] >> 8);
   }
@@ -480,10 +514,11 @@ static void syn_pixels16(struct syn *p, const uint16_t *aVal, size_t n) {
 
 /* Writes preamble, "DICM", a File Meta group (PS3.10 7.1) for explicit
  * VR little endian and the dataset pDs to zPath. */
-static void syn_write(const char *zPath, const struct syn *pDs) {
+static void syn_write(const char *zPath, const struct syn *pDs)
+{
   static const unsigned char aVersion[2] = {0, 1};
-  static struct syn meta;  /* Group 0002 without its length element */
-  static struct syn head;  /* (0002,0000) */
+  static struct syn meta; /* Group 0002 without its length element */
+  static struct syn head; /* (0002,0000) */
   unsigned char aPre[128];
   FILE *f;
 
@@ -516,16 +551,17 @@ struct tmp_fixture {
   char zPath[300]; /* zDir/synthetic.dcm */
 };
 
-static int tmp_setup(void **state) {
+static int tmp_setup(void **state)
+{
   struct tmp_fixture *p = calloc(1, sizeof(*p));
   const char *zTmp = getenv("TMPDIR");
 
-  if (p == NULL) {
+  if(p == NULL) {
     return -1;
   }
   snprintf(p->zDir, sizeof(p->zDir), "%s/dicomqc_image_XXXXXX",
            zTmp && *zTmp ? zTmp : "/tmp");
-  if (mkdtemp(p->zDir) == NULL) {
+  if(mkdtemp(p->zDir) == NULL) {
     free(p);
     return -1;
   }
@@ -534,7 +570,8 @@ static int tmp_setup(void **state) {
   return 0;
 }
 
-static int tmp_teardown(void **state) {
+static int tmp_teardown(void **state)
+{
   struct tmp_fixture *p = *state;
 
   unlink(p->zPath);
@@ -545,14 +582,15 @@ static int tmp_teardown(void **state) {
 
 /* Opens zPath with default limits and reads the image; fails the test,
  * printing the message, unless both succeed. */
-static struct qc_image *read_ok(const char *zPath, dicom_file **ppFile) {
+static struct qc_image *read_ok(const char *zPath, dicom_file **ppFile)
+{
   struct qc_image *pImg = NULL;
   int rc = dicom_open(zPath, NULL, ppFile);
 
-  if (rc == DICOM_OK) {
+  if(rc == DICOM_OK) {
     rc = dicom_image_read(*ppFile, &pImg);
   }
-  if (rc != DICOM_OK) {
+  if(rc != DICOM_OK) {
     fail_msg("%s: %s", dicom_strstatus(rc), dicom_errmsg(*ppFile));
   }
   return pImg;
@@ -563,8 +601,9 @@ static struct qc_image *read_ok(const char *zPath, dicom_file **ppFile) {
  * 7990; so out = 7990 - (2v - 100) = 8090 - 2v and the centre becomes
  * 7990 - 1000 = 6990 (width unchanged).  0xF005 has bits above Bits
  * Stored, which are not part of the value (PS3.5 8.1.1): v = 5. */
-static void test_dicom_image_read_mono1_rescale_inverts_about_range(
-    void **state) {
+static void
+test_dicom_image_read_mono1_rescale_inverts_about_range(void **state)
+{
   static const struct syn_image img = {"MONOCHROME1", 1, 2, 3, 16, 12, 0};
   static const uint16_t aStored[6] = {0, 1, 100, 2048, 4095, 0xF005};
   static const double aWant[6] = {8090, 8088, 7890, 3994, -100, 8080};
@@ -584,7 +623,7 @@ static void test_dicom_image_read_mono1_rescale_inverts_about_range(
   syn_write(pFix->zPath, &ds);
   pImg = read_ok(pFix->zPath, &pFile);
   assert_int_equal(pImg->nChannels, 1);
-  for (i = 0; i < 6; i++) {
+  for(i = 0; i < 6; i++) {
     assert_close(pImg->aPixel[i], aWant[i], 0);
   }
   assert_close(pImg->detectorMin, -100, 0);
@@ -602,8 +641,9 @@ static void test_dicom_image_read_mono1_rescale_inverts_about_range(
  * first entry, 13 and 14 (past the end) the last (PS3.3 C.11.1.1.1 LUT
  * Descriptor).  Expected 0, 0, 1000, 2000, 4000, 4000; detector range
  * 0..4000 (min/max of the LUT data). */
-static void test_dicom_image_read_modality_lut_16bit_entries_unscaled(
-    void **state) {
+static void
+test_dicom_image_read_modality_lut_16bit_entries_unscaled(void **state)
+{
   static const struct syn_image img = {"MONOCHROME2", 1, 2, 3, 16, 16, 0};
   static const uint16_t aDesc[3] = {4, 10, 16};
   static const uint16_t aStored[6] = {9, 10, 11, 12, 13, 14};
@@ -612,8 +652,8 @@ static void test_dicom_image_read_modality_lut_16bit_entries_unscaled(
                                         0xd0, 0x07, 0xa0, 0x0f};
   struct tmp_fixture *pFix = *state;
   static struct syn ds;
-  static struct syn item;   /* The one item of the sequence */
-  static struct syn seq;    /* Item tag, length, item */
+  static struct syn item; /* The one item of the sequence */
+  static struct syn seq;  /* Item tag, length, item */
   dicom_file *pFile = NULL;
   struct qc_image *pImg;
   int i;
@@ -631,7 +671,7 @@ static void test_dicom_image_read_modality_lut_16bit_entries_unscaled(
   syn_pixels16(&ds, aStored, 6);
   syn_write(pFix->zPath, &ds);
   pImg = read_ok(pFix->zPath, &pFile);
-  for (i = 0; i < 6; i++) {
+  for(i = 0; i < 6; i++) {
     assert_close(pImg->aPixel[i], aWant[i], 0);
   }
   assert_close(pImg->detectorMin, 0, 0);
@@ -649,13 +689,13 @@ static void test_dicom_image_read_modality_lut_16bit_entries_unscaled(
  * (255,0,255) -> R = 433.054 -> 255, G = 255 + 44.049408 - 90.695272 =
  * 208.354136, B = 28.184.  Floats are kept, clamped to 0..255; tolerance
  * 1e-4 covers float32 storage. */
-static void test_dicom_image_read_ybr_full_follows_ps33_equations(
-    void **state) {
+static void test_dicom_image_read_ybr_full_follows_ps33_equations(void **state)
+{
   static const struct syn_image img = {"YBR_FULL", 3, 1, 3, 8, 8, 0};
-  static const unsigned char aStored[9] = {128, 128, 128, 100, 200, 50,
-                                           255, 0, 255};
-  static const double aWant[9] = {128, 128, 128, 0, 130.924816, 227.584,
-                                  255, 208.354136, 28.184};
+  static const unsigned char aStored[9] = {128, 128, 128, 100, 200,
+                                           50,  255, 0,   255};
+  static const double aWant[9] = {128,     128, 128,        0,     130.924816,
+                                  227.584, 255, 208.354136, 28.184};
   struct tmp_fixture *pFix = *state;
   static struct syn ds;
   dicom_file *pFile = NULL;
@@ -668,7 +708,7 @@ static void test_dicom_image_read_ybr_full_follows_ps33_equations(
   syn_write(pFix->zPath, &ds);
   pImg = read_ok(pFix->zPath, &pFile);
   assert_int_equal(pImg->nChannels, 3);
-  for (i = 0; i < 9; i++) {
+  for(i = 0; i < 9; i++) {
     assert_close(pImg->aPixel[i], aWant[i], 1e-4);
   }
   assert_close(pImg->detectorMin, 0, 0);
@@ -681,13 +721,14 @@ static void test_dicom_image_read_ybr_full_follows_ps33_equations(
  * (0028,1201-1203) of PS3.3 C.7.6.3.1.5/6; aData holds the red, green
  * and blue data of nData bytes each, little-endian. */
 static void syn_palette(struct syn *p, const uint16_t aDesc[3],
-                        const unsigned char *aData, size_t nData) {
+                        const unsigned char *aData, size_t nData)
+{
   int k;
 
-  for (k = 0; k < 3; k++) {
+  for(k = 0; k < 3; k++) {
     syn_us(p, 0x0028, (uint16_t)(0x1101 + k), aDesc, 3);
   }
-  for (k = 0; k < 3; k++) {
+  for(k = 0; k < 3; k++) {
     syn_elem(p, 0x0028, (uint16_t)(0x1201 + k), "OW",
              aData + (size_t)k * nData, nData);
   }
@@ -697,8 +738,9 @@ static void syn_palette(struct syn *p, const uint16_t aDesc[3],
  * through palettes of 4 entries with descriptor 4\0\nBits and returns it;
  * 9 is past the last entry, so it maps to entry 3 (PS3.3 C.7.6.3.1.5). */
 static struct qc_image *read_palette(const char *zPath, uint16_t nBits,
-                                     const unsigned char *aData,
-                                     size_t nData, dicom_file **ppFile) {
+                                     const unsigned char *aData, size_t nData,
+                                     dicom_file **ppFile)
+{
   static const struct syn_image img = {"PALETTE COLOR", 1, 1, 5, 8, 8, 0};
   static const unsigned char aStored[6] = {0, 1, 2, 3, 9, 0}; /* + pad */
   static struct syn ds;
@@ -716,14 +758,15 @@ static struct qc_image *read_palette(const char *zPath, uint16_t nBits,
 /* Checks pImg (5 RGB pixels) against aWant[entry][channel] for the
  * entries 0, 1, 2, 3, 3 that read_palette() looks up. */
 static void check_palette(const struct qc_image *pImg,
-                          const double aWant[4][3]) {
+                          const double aWant[4][3])
+{
   static const int aEntry[5] = {0, 1, 2, 3, 3};
   int i, k;
 
   assert_int_equal(pImg->nChannels, 3);
   assert_int_equal(pImg->nWidth, 5);
-  for (i = 0; i < 5; i++) {
-    for (k = 0; k < 3; k++) {
+  for(i = 0; i < 5; i++) {
+    for(k = 0; k < 3; k++) {
       assert_close(pImg->aPixel[3 * i + k], aWant[aEntry[i]][k], 1e-5);
     }
   }
@@ -734,13 +777,13 @@ static void check_palette(const struct qc_image *pImg,
 /* 8 bits per entry: "stored in a format equivalent to 8 bits allocated"
  * (PS3.3 C.7.6.3.1.5), i.e. 4 entries packed in 4 bytes of OW; the
  * entries are already 0..255 and are used as they are. */
-static void test_dicom_image_read_palette_8bit_entries_used_as_is(
-    void **state) {
-  static const unsigned char aData[12] = {0,   10,  20, 30,  /* Red */
-                                          5,   6,   7,  8,   /* Green */
-                                          255, 128, 64, 0};  /* Blue */
+static void test_dicom_image_read_palette_8bit_entries_used_as_is(void **state)
+{
+  static const unsigned char aData[12] = {0,   10,  20, 30, /* Red */
+                                          5,   6,   7,  8,  /* Green */
+                                          255, 128, 64, 0}; /* Blue */
   static const double aWant[4][3] = {
-    {0, 5, 255}, {10, 6, 128}, {20, 7, 64}, {30, 8, 0}};
+      {0, 5, 255}, {10, 6, 128}, {20, 7, 64}, {30, 8, 0}};
   struct tmp_fixture *pFix = *state;
   dicom_file *pFile = NULL;
   struct qc_image *pImg = read_palette(pFix->zPath, 8, aData, 4, &pFile);
@@ -752,16 +795,16 @@ static void test_dicom_image_read_palette_8bit_entries_used_as_is(
 
 /* 16 bits per entry: scaled to 0..255 by /257 (65535 -> 255, 257 -> 1,
  * 32896 -> 128, 0 -> 0). */
-static void test_dicom_image_read_palette_16bit_entries_divided_by_257(
-    void **state) {
+static void
+test_dicom_image_read_palette_16bit_entries_divided_by_257(void **state)
+{
   /* Little-endian words: red 0, 257, 32896, 65535; green 65535, 32896,
    * 257, 0; blue 514, 514, 514, 514. */
   static const unsigned char aData[24] = {
-    0x00, 0x00, 0x01, 0x01, 0x80, 0x80, 0xff, 0xff,
-    0xff, 0xff, 0x80, 0x80, 0x01, 0x01, 0x00, 0x00,
-    0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02};
+      0x00, 0x00, 0x01, 0x01, 0x80, 0x80, 0xff, 0xff, 0xff, 0xff, 0x80, 0x80,
+      0x01, 0x01, 0x00, 0x00, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02};
   static const double aWant[4][3] = {
-    {0, 255, 2}, {1, 128, 2}, {128, 1, 2}, {255, 0, 2}};
+      {0, 255, 2}, {1, 128, 2}, {128, 1, 2}, {255, 0, 2}};
   struct tmp_fixture *pFix = *state;
   dicom_file *pFile = NULL;
   struct qc_image *pImg = read_palette(pFix->zPath, 16, aData, 8, &pFile);
@@ -776,7 +819,8 @@ static void test_dicom_image_read_palette_16bit_entries_divided_by_257(
  * frames of 2x5 = 20 bits in 3 bytes.  Byte 0xA5 = 1010 0101 gives, from
  * bit 0 up, 1 0 1 0 0 1 0 1; 0x0F gives 1 1 1 1 0 0 0 0; 0x06 gives
  * 0 1 1 0. */
-static void test_dicom_pixels_read_1bit_unpacks_lsb_first(void **state) {
+static void test_dicom_pixels_read_1bit_unpacks_lsb_first(void **state)
+{
   static const unsigned char aPacked[4] = {0xA5, 0x0F, 0x06, 0x00};
   static const int32_t aWant[20] = {1, 0, 1, 0, 0, 1, 0, 1, 1, 1,
                                     1, 1, 0, 0, 0, 0, 0, 1, 1, 0};
@@ -804,7 +848,7 @@ static void test_dicom_pixels_read_1bit_unpacks_lsb_first(void **state) {
   assert_int_equal(dicom_pixels_read(pFile, &pPix), DICOM_OK);
   assert_int_equal(pPix->nFrames, 2);
   assert_int_equal(pPix->bitsAllocated, 1);
-  for (i = 0; i < 20; i++) {
+  for(i = 0; i < 20; i++) {
     assert_int_equal(pPix->aValue[i], aWant[i]);
   }
   dicom_pixels_free(pPix);
@@ -814,7 +858,8 @@ static void test_dicom_pixels_read_1bit_unpacks_lsb_first(void **state) {
 /* Bits Allocated 32, signed (PS3.5 8.1.1): little-endian 32-bit two's
  * complement; the float image holds them exactly where float32 can
  * (-5, 70000, -2000000000 = -7812500 * 2^8). */
-static void test_dicom_image_read_32bit_signed_values(void **state) {
+static void test_dicom_image_read_32bit_signed_values(void **state)
+{
   static const int32_t aVal[4] = {-5, 70000, -2000000000, 0};
   static const struct syn_image img = {"MONOCHROME2", 1, 1, 4, 32, 32, 1};
   struct tmp_fixture *pFix = *state;
@@ -824,8 +869,8 @@ static void test_dicom_image_read_32bit_signed_values(void **state) {
   struct qc_image *pImg;
   int i, k;
 
-  for (i = 0; i < 4; i++) {
-    for (k = 0; k < 4; k++) {
+  for(i = 0; i < 4; i++) {
+    for(k = 0; k < 4; k++) {
       a[4 * i + k] = (unsigned char)((uint32_t)aVal[i] >> (8 * k));
     }
   }
@@ -834,7 +879,7 @@ static void test_dicom_image_read_32bit_signed_values(void **state) {
   syn_elem(&ds, 0x7fe0, 0x0010, "OB", a, sizeof(a));
   syn_write(pFix->zPath, &ds);
   pImg = read_ok(pFix->zPath, &pFile);
-  for (i = 0; i < 4; i++) {
+  for(i = 0; i < 4; i++) {
     assert_close(pImg->aPixel[i], aVal[i], 0);
   }
   qc_image_free(pImg);
@@ -846,8 +891,9 @@ static void test_dicom_image_read_32bit_signed_values(void **state) {
  * (and with maxBytes one byte short of 64*64*4), whereas with default
  * limits the decoder reaches the data and reports it truncated
  * (DICOM_ERR_FORMAT). */
-static void test_dicom_image_read_over_limits_returns_TOOLARGE_first(
-    void **state) {
+static void
+test_dicom_image_read_over_limits_returns_TOOLARGE_first(void **state)
+{
   static const struct syn_image img = {"MONOCHROME2", 1, 64, 64, 16, 16, 0};
   static const uint16_t aStored[1] = {7};
   struct tmp_fixture *pFix = *state;
@@ -882,8 +928,8 @@ static void test_dicom_image_read_over_limits_returns_TOOLARGE_first(
 }
 
 /* The same limit on a real file: CT_small.dcm is 128x128. */
-static void test_dicom_image_read_ct_maxrows16_returns_TOOLARGE(
-    void **state) {
+static void test_dicom_image_read_ct_maxrows16_returns_TOOLARGE(void **state)
+{
   const char *zPath = SHARED_DIR "/pydicom/CT_small.dcm";
   struct dicom_limits lim;
   dicom_file *pFile = NULL;
@@ -891,7 +937,7 @@ static void test_dicom_image_read_ct_maxrows16_returns_TOOLARGE(
   struct stat st;
 
   (void)state;
-  if (stat(zPath, &st) != 0) {
+  if(stat(zPath, &st) != 0) {
     print_message("note: %s absent, skipped\n", zPath);
     skip();
   }
@@ -905,8 +951,8 @@ static void test_dicom_image_read_ct_maxrows16_returns_TOOLARGE(
 
 /* ---- bad input and misuse ------------------------------------------- */
 
-static void test_dicom_open_missing_file_returns_IO_naming_path(
-    void **state) {
+static void test_dicom_open_missing_file_returns_IO_naming_path(void **state)
+{
   const char *zPath = DICOMQC_SOURCE_DIR "/tests/image/no-such-file.dcm";
   dicom_file *pFile = NULL;
 
@@ -917,14 +963,15 @@ static void test_dicom_open_missing_file_returns_IO_naming_path(
   dicom_close(pFile);
 }
 
-static void test_dicom_open_text_file_returns_FORMAT(void **state) {
+static void test_dicom_open_text_file_returns_FORMAT(void **state)
+{
   struct tmp_fixture *pFix = *state;
   FILE *f = fopen(pFix->zPath, "w");
   dicom_file *pFile = NULL;
   int i;
 
   assert_non_null(f);
-  for (i = 0; i < 40; i++) {
+  for(i = 0; i < 40; i++) {
     fprintf(f, "line %d: this is plain text, not a DICOM file.\n", i);
   }
   assert_int_equal(fclose(f), 0);
@@ -933,7 +980,8 @@ static void test_dicom_open_text_file_returns_FORMAT(void **state) {
   dicom_close(pFile);
 }
 
-static void test_dicom_image_read_null_handle_returns_MISUSE(void **state) {
+static void test_dicom_image_read_null_handle_returns_MISUSE(void **state)
+{
   struct qc_image *pImg = NULL;
 
   (void)state;
@@ -942,7 +990,8 @@ static void test_dicom_image_read_null_handle_returns_MISUSE(void **state) {
   assert_non_null(dicom_errmsg(NULL));
 }
 
-static void test_dicom_image_read_null_out_returns_MISUSE(void **state) {
+static void test_dicom_image_read_null_out_returns_MISUSE(void **state)
+{
   struct tmp_fixture *pFix = *state;
   static const struct syn_image img = {"MONOCHROME2", 1, 1, 2, 16, 16, 0};
   static const uint16_t aStored[2] = {1, 2};
@@ -958,21 +1007,23 @@ static void test_dicom_image_read_null_out_returns_MISUSE(void **state) {
   dicom_close(pFile);
 }
 
-static void test_dicom_close_null_is_noop(void **state) {
+static void test_dicom_close_null_is_noop(void **state)
+{
   (void)state;
   dicom_close(NULL);
 }
 
 /* fo-dicom GH220.dcm: a valid DICOM object of a private SOP class with no
  * Pixel Data (tests/pixels/reference_shared.tsv: "no PixelData"). */
-static void test_dicom_image_read_non_image_returns_NOPIXELS(void **state) {
+static void test_dicom_image_read_non_image_returns_NOPIXELS(void **state)
+{
   const char *zPath = SHARED_DIR "/fo-dicom/GH220.dcm";
   dicom_file *pFile = NULL;
   struct qc_image *pImg = NULL;
   struct stat st;
 
   (void)state;
-  if (stat(zPath, &st) != 0) {
+  if(stat(zPath, &st) != 0) {
     print_message("note: %s absent, skipped\n", zPath);
     skip();
   }
@@ -983,46 +1034,47 @@ static void test_dicom_image_read_non_image_returns_NOPIXELS(void **state) {
   dicom_close(pFile);
 }
 
-int main(void) {
+int main(void)
+{
   const struct CMUnitTest aTest[] = {
-    cmocka_unit_test(test_dicom_image_read_reference_rows_match_pydicom),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_mono1_rescale_inverts_about_range, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_modality_lut_16bit_entries_unscaled, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_ybr_full_follows_ps33_equations, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_palette_8bit_entries_used_as_is, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_palette_16bit_entries_divided_by_257, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_pixels_read_1bit_unpacks_lsb_first, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_32bit_signed_values, tmp_setup, tmp_teardown),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_over_limits_returns_TOOLARGE_first, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test(test_dicom_image_read_ct_maxrows16_returns_TOOLARGE),
-    cmocka_unit_test(test_dicom_open_missing_file_returns_IO_naming_path),
-    cmocka_unit_test_setup_teardown(test_dicom_open_text_file_returns_FORMAT,
-                                    tmp_setup, tmp_teardown),
-    cmocka_unit_test(test_dicom_image_read_null_handle_returns_MISUSE),
-    cmocka_unit_test_setup_teardown(
-      test_dicom_image_read_null_out_returns_MISUSE, tmp_setup,
-      tmp_teardown),
-    cmocka_unit_test(test_dicom_close_null_is_noop),
-    cmocka_unit_test(test_dicom_image_read_non_image_returns_NOPIXELS),
+      cmocka_unit_test(test_dicom_image_read_reference_rows_match_pydicom),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_mono1_rescale_inverts_about_range, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_modality_lut_16bit_entries_unscaled, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_ybr_full_follows_ps33_equations, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_palette_8bit_entries_used_as_is, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_palette_16bit_entries_divided_by_257,
+          tmp_setup, tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_pixels_read_1bit_unpacks_lsb_first, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_32bit_signed_values, tmp_setup, tmp_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_over_limits_returns_TOOLARGE_first, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test(test_dicom_image_read_ct_maxrows16_returns_TOOLARGE),
+      cmocka_unit_test(test_dicom_open_missing_file_returns_IO_naming_path),
+      cmocka_unit_test_setup_teardown(test_dicom_open_text_file_returns_FORMAT,
+                                      tmp_setup, tmp_teardown),
+      cmocka_unit_test(test_dicom_image_read_null_handle_returns_MISUSE),
+      cmocka_unit_test_setup_teardown(
+          test_dicom_image_read_null_out_returns_MISUSE, tmp_setup,
+          tmp_teardown),
+      cmocka_unit_test(test_dicom_close_null_is_noop),
+      cmocka_unit_test(test_dicom_image_read_non_image_returns_NOPIXELS),
   };
   int nFailed = cmocka_run_group_tests(aTest, NULL, NULL);
 
-  if (nFailed == 0 && nRowRun == 0) {
+  if(nFailed == 0 && nRowRun == 0) {
     print_message("no reference row could run (%d skipped): exit 77\n",
                   nRowSkip);
     return 77;

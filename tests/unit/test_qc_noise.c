@@ -15,16 +15,17 @@
 
 /* Slow oracle: Immerkaer 1996 eq. 8 written as the textbook double loop
  * over interior pixels and the nine mask entries. */
-static double naive_immerkaer(const float *a, int w, int h) {
+static double naive_immerkaer(const float *a, int w, int h)
+{
   static const double N[3][3] = {{1, -2, 1}, {-2, 4, -2}, {1, -2, 1}};
   double sum = 0.0;
   int r, c, i, j;
 
-  for (r = 1; r < h - 1; r++) {
-    for (c = 1; c < w - 1; c++) {
+  for(r = 1; r < h - 1; r++) {
+    for(c = 1; c < w - 1; c++) {
       double v = 0.0;
-      for (i = -1; i <= 1; i++) {
-        for (j = -1; j <= 1; j++) {
+      for(i = -1; i <= 1; i++) {
+        for(j = -1; j <= 1; j++) {
           v += N[i + 1][j + 1] * a[(r + i) * w + (c + j)];
         }
       }
@@ -39,12 +40,12 @@ static double naive_immerkaer(const float *a, int w, int h) {
  * relative (1e-12 absolute for the ramp's 0): both sides sum the same
  * float64 terms, only the summation order differs (about n eps = 1e-12
  * relative for 7,500 terms). */
-static void test_qc_noise_immerkaer_reference_planes_match_scipy(
-    void **state) {
+static void test_qc_noise_immerkaer_reference_planes_match_scipy(void **state)
+{
   struct tu_plane *a = *state;
   size_t i;
 
-  for (i = 0; i < TU_N_PLANE; i++) {
+  for(i = 0; i < TU_N_PLANE; i++) {
     struct qc_plane plane = {a[i].a, a[i].nWidth, a[i].nHeight};
     double ref = tu_ref(tu_azPlane[i], "noise_immerkaer");
     double sigma = -1.0;
@@ -58,8 +59,9 @@ static void test_qc_noise_immerkaer_reference_planes_match_scipy(
  * should recover the generating sigma; on this plane it is within 5%
  * (the script's value is 20.21, the background's curvature adding a
  * little). */
-static void test_qc_noise_immerkaer_gauss_plane_near_generator_sigma(
-    void **state) {
+static void
+test_qc_noise_immerkaer_gauss_plane_near_generator_sigma(void **state)
+{
   struct tu_plane *a = *state;
   struct qc_plane plane = {a[2].a, a[2].nWidth, a[2].nHeight};
   double sigma = -1.0;
@@ -72,21 +74,21 @@ static void test_qc_noise_immerkaer_gauss_plane_near_generator_sigma(
 /* The optimised kernel against the naive loop, on seeded uniform planes
  * of several sizes including the 3x3 minimum.  Tolerance 1e-12 relative:
  * same terms, different association. */
-static void test_qc_noise_immerkaer_matches_naive_oracle(void **state) {
-  static const int aSize[][2] = {{3, 3}, {4, 3}, {3, 9}, {37, 23},
-                                 {128, 5}};
+static void test_qc_noise_immerkaer_matches_naive_oracle(void **state)
+{
+  static const int aSize[][2] = {{3, 3}, {4, 3}, {3, 9}, {37, 23}, {128, 5}};
   uint64_t seed = 12345;
   size_t k;
 
   (void)state;
-  for (k = 0; k < sizeof(aSize) / sizeof(aSize[0]); k++) {
+  for(k = 0; k < sizeof(aSize) / sizeof(aSize[0]); k++) {
     int w = aSize[k][0], h = aSize[k][1];
     float *a = malloc((size_t)w * (size_t)h * sizeof(float));
     struct qc_plane plane = {a, w, h};
     double sigma = -1.0, ref;
     int i;
     assert_non_null(a);
-    for (i = 0; i < w * h; i++) {
+    for(i = 0; i < w * h; i++) {
       a[i] = (float)(1000.0 * tu_rand_unit(&seed) - 300.0);
     }
     ref = naive_immerkaer(a, w, h);
@@ -96,15 +98,15 @@ static void test_qc_noise_immerkaer_matches_naive_oracle(void **state) {
   }
 }
 
-static void test_qc_noise_immerkaer_constant_plane_returns_zero(
-    void **state) {
+static void test_qc_noise_immerkaer_constant_plane_returns_zero(void **state)
+{
   float a[9 * 7];
   struct qc_plane plane = {a, 9, 7};
   double sigma = -1.0;
   size_t i;
 
   (void)state;
-  for (i = 0; i < 9 * 7; i++) {
+  for(i = 0; i < 9 * 7; i++) {
     a[i] = 123.25f;
   }
   assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_OK);
@@ -113,17 +115,18 @@ static void test_qc_noise_immerkaer_constant_plane_returns_zero(
 
 /* N = [1 -2 1]^T [1 -2 1] vanishes on every polynomial of degree < 4;
  * with small integer coefficients all arithmetic is exact, so 0 exactly. */
-static void test_qc_noise_immerkaer_cubic_plane_returns_zero(void **state) {
+static void test_qc_noise_immerkaer_cubic_plane_returns_zero(void **state)
+{
   float a[11 * 8];
   struct qc_plane plane = {a, 11, 8};
   double sigma = -1.0;
   int r, c;
 
   (void)state;
-  for (r = 0; r < 8; r++) {
-    for (c = 0; c < 11; c++) {
-      a[r * 11 + c] = (float)(7 + 2 * c - r + c * c + 3 * r * c -
-                              2 * r * r + c * c * c - r * r * c);
+  for(r = 0; r < 8; r++) {
+    for(c = 0; c < 11; c++) {
+      a[r * 11 + c] = (float)(7 + 2 * c - r + c * c + 3 * r * c - 2 * r * r +
+                              c * c * c - r * r * c);
     }
   }
   assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_OK);
@@ -133,8 +136,8 @@ static void test_qc_noise_immerkaer_cubic_plane_returns_zero(void **state) {
 /* A 3x3 plane has one interior pixel; an impulse of 1 there gives the
  * response N(0,0) = 4, so sigma = sqrt(pi/2) * 4 / (6 * 1 * 1) by eq. 8.
  * Tolerance 1e-15 relative: a few operations on exact values. */
-static void test_qc_noise_immerkaer_3x3_impulse_returns_eq8_value(
-    void **state) {
+static void test_qc_noise_immerkaer_3x3_impulse_returns_eq8_value(void **state)
+{
   float a[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
   struct qc_plane plane = {a, 3, 3};
   double sigma = -1.0;
@@ -146,14 +149,15 @@ static void test_qc_noise_immerkaer_3x3_impulse_returns_eq8_value(
 }
 
 /* Table of planes the 3x3 mask does not fit (qc.h: W, H >= 3). */
-static void test_qc_noise_immerkaer_too_small_returns_RANGE(void **state) {
+static void test_qc_noise_immerkaer_too_small_returns_RANGE(void **state)
+{
   static const int32_t aSize[][2] = {{2, 5}, {5, 2}, {1, 1}, {2, 2},
                                      {0, 5}, {5, 0}, {-3, 4}};
   float a[25] = {0};
   size_t i;
 
   (void)state;
-  for (i = 0; i < sizeof(aSize) / sizeof(aSize[0]); i++) {
+  for(i = 0; i < sizeof(aSize) / sizeof(aSize[0]); i++) {
     struct qc_plane plane = {a, aSize[i][0], aSize[i][1]};
     double sigma = -1.0;
     assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_ERR_RANGE);
@@ -161,8 +165,9 @@ static void test_qc_noise_immerkaer_too_small_returns_RANGE(void **state) {
   }
 }
 
-static void test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE(
-    void **state) {
+static void
+test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE(void **state)
+{
   float a[16] = {0};
   struct qc_plane plane = {a, 4, 4};
   double sigma = -1.0;
@@ -175,7 +180,8 @@ static void test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE(
   assert_true(sigma == -1.0);
 }
 
-static void test_qc_noise_immerkaer_NULL_returns_MISUSE(void **state) {
+static void test_qc_noise_immerkaer_NULL_returns_MISUSE(void **state)
+{
   float a[16] = {0};
   struct qc_plane plane = {a, 4, 4};
   struct qc_plane noData = {NULL, 4, 4};
@@ -188,7 +194,8 @@ static void test_qc_noise_immerkaer_NULL_returns_MISUSE(void **state) {
   assert_true(sigma == -1.0);
 }
 
-int main(void) {
+int main(void)
+{
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           test_qc_noise_immerkaer_reference_planes_match_scipy,
@@ -201,8 +208,7 @@ int main(void) {
       cmocka_unit_test(test_qc_noise_immerkaer_cubic_plane_returns_zero),
       cmocka_unit_test(test_qc_noise_immerkaer_3x3_impulse_returns_eq8_value),
       cmocka_unit_test(test_qc_noise_immerkaer_too_small_returns_RANGE),
-      cmocka_unit_test(
-          test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE),
+      cmocka_unit_test(test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE),
       cmocka_unit_test(test_qc_noise_immerkaer_NULL_returns_MISUSE),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,8 @@
 #define PIXEL_TOL 1e-4
 
 /* An image that carries only a VOI window (the fields render reads). */
-static struct qc_image window_image(double center, double width) {
+static struct qc_image window_image(double center, double width)
+{
   struct qc_image img = {0};
 
   img.hasWindow = 1;
@@ -36,7 +37,8 @@ static struct qc_image window_image(double center, double width) {
  * The plane has pixels below, inside and above the window.  Also checks
  * the TSV's render_window_mean (1e-9 relative: float64 sums of the same
  * float32 values in a different order). */
-static void test_qc_render_window_matches_pydicom_reference(void **state) {
+static void test_qc_render_window_matches_pydicom_reference(void **state)
+{
   struct tu_plane x;
   struct qc_image img;
   struct qc_plane plane;
@@ -55,7 +57,7 @@ static void test_qc_render_window_matches_pydicom_reference(void **state) {
                      tu_ref("xray_101x77", "window_width"));
   plane = (struct qc_plane){x.a, x.nWidth, x.nHeight};
   assert_int_equal(qc_render_display(&img, &plane, aOut), QC_OK);
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     assert_close(aOut[i], aRef[i], PIXEL_TOL);
     sum += aOut[i];
     nLow += (aOut[i] == 0.0f);
@@ -73,7 +75,8 @@ static void test_qc_render_window_matches_pydicom_reference(void **state) {
 /* Reference: tests/reference/data/render_auto_gauss_101x77.f32, numpy's
  * clip((x - p01) / (p99 - p01) * 255, 0, 255) with numpy.percentile,
  * cross-checked with skimage.exposure.rescale_intensity. */
-static void test_qc_render_auto_matches_skimage_reference(void **state) {
+static void test_qc_render_auto_matches_skimage_reference(void **state)
+{
   struct tu_plane x;
   struct qc_image img = {0}; /* No window */
   struct qc_plane plane;
@@ -89,12 +92,12 @@ static void test_qc_render_auto_matches_skimage_reference(void **state) {
   assert_non_null(aOut);
   plane = (struct qc_plane){x.a, x.nWidth, x.nHeight};
   assert_int_equal(qc_render_display(&img, &plane, aOut), QC_OK);
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     assert_close(aOut[i], aRef[i], PIXEL_TOL);
     sum += aOut[i];
   }
-  assert_close_rel(sum / (double)n,
-                   tu_ref("gauss_101x77", "render_auto_mean"), 1e-9);
+  assert_close_rel(sum / (double)n, tu_ref("gauss_101x77", "render_auto_mean"),
+                   1e-9);
   free(aOut);
   free(aRef);
   free(x.a);
@@ -103,14 +106,15 @@ static void test_qc_render_auto_matches_skimage_reference(void **state) {
 /* c = 128, w = 256: the thresholds are 0 and 255 and the middle branch is
  * ((x - 127.5) / 255 + 0.5) * 255 = x, so 0..255 maps to itself; below 0
  * gives 0 and above 255 gives 255 (PS3.3 C.11.2.1.2.1). */
-static void test_qc_render_window_128_256_is_identity(void **state) {
+static void test_qc_render_window_128_256_is_identity(void **state)
+{
   float a[260], aOut[260];
   struct qc_image img = window_image(128.0, 256.0);
   struct qc_plane plane = {a, 260, 1};
   int i;
 
   (void)state;
-  for (i = 0; i < 256; i++) {
+  for(i = 0; i < 256; i++) {
     a[i] = (float)i;
   }
   a[256] = -1.0f;
@@ -118,7 +122,7 @@ static void test_qc_render_window_128_256_is_identity(void **state) {
   a[258] = 255.5f;
   a[259] = 1e30f;
   assert_int_equal(qc_render_display(&img, &plane, aOut), QC_OK);
-  for (i = 0; i < 256; i++) {
+  for(i = 0; i < 256; i++) {
     assert_close(aOut[i], i, PIXEL_TOL);
   }
   assert_true(aOut[256] == 0.0f && aOut[257] == 0.0f);
@@ -128,7 +132,8 @@ static void test_qc_render_window_128_256_is_identity(void **state) {
 /* w = 1 (the smallest PS3.3 allows): both thresholds are c - 0.5, so the
  * function is a step, 0 at or below c - 0.5 and 255 above, with no
  * division by w - 1 = 0. */
-static void test_qc_render_window_width_1_is_step(void **state) {
+static void test_qc_render_window_width_1_is_step(void **state)
+{
   float a[5] = {99.0f, 99.5f, 99.50001f, 100.0f, 200.0f};
   float aOut[5];
   struct qc_image img = window_image(100.0, 1.0);
@@ -143,9 +148,10 @@ static void test_qc_render_window_width_1_is_step(void **state) {
 /* PS3.3 C.11.2.1.2.1: Window Width shall be >= 1 for LINEAR; narrower,
  * zero, negative or non-finite windows give QC_ERR_RANGE and leave the
  * output alone. */
-static void test_qc_render_window_bad_width_returns_RANGE(void **state) {
-  static const double aBad[][2] = {{100, 0.999}, {100, 0},  {100, -5},
-                                   {100, NAN},   {NAN, 10}, {INFINITY, 10},
+static void test_qc_render_window_bad_width_returns_RANGE(void **state)
+{
+  static const double aBad[][2] = {{100, 0.999},   {100, 0},  {100, -5},
+                                   {100, NAN},     {NAN, 10}, {INFINITY, 10},
                                    {100, INFINITY}};
   float a[3] = {1, 2, 3};
   float aOut[3] = {-7, -7, -7};
@@ -153,7 +159,7 @@ static void test_qc_render_window_bad_width_returns_RANGE(void **state) {
   size_t i;
 
   (void)state;
-  for (i = 0; i < sizeof(aBad) / sizeof(aBad[0]); i++) {
+  for(i = 0; i < sizeof(aBad) / sizeof(aBad[0]); i++) {
     struct qc_image img = window_image(aBad[i][0], aBad[i][1]);
     assert_int_equal(qc_render_display(&img, &plane, aOut), QC_ERR_RANGE);
     assert_true(aOut[0] == -7.0f);
@@ -161,7 +167,8 @@ static void test_qc_render_window_bad_width_returns_RANGE(void **state) {
 }
 
 /* NaN samples render as 0 with a window (qc.h). */
-static void test_qc_render_window_nan_sample_renders_0(void **state) {
+static void test_qc_render_window_nan_sample_renders_0(void **state)
+{
   float a[2] = {NAN, 300.0f};
   float aOut[2];
   struct qc_image img = window_image(128.0, 256.0);
@@ -175,20 +182,21 @@ static void test_qc_render_window_nan_sample_renders_0(void **state) {
 /* Without a window, 0..99 (100 samples) has p01 = 0.99 and p99 = 98.01
  * by numpy's rule; the output is (x - 0.99) / 97.02 * 255 clamped, so 0
  * and 99 clamp and 50 maps to (50 - 0.99) / 97.02 * 255. */
-static void test_qc_render_auto_ramp_maps_percentiles(void **state) {
+static void test_qc_render_auto_ramp_maps_percentiles(void **state)
+{
   float a[100], aOut[100];
   struct qc_image img = {0};
   struct qc_plane plane = {a, 10, 10};
   int i;
 
   (void)state;
-  for (i = 0; i < 100; i++) {
+  for(i = 0; i < 100; i++) {
     a[i] = (float)i;
   }
   assert_int_equal(qc_render_display(&img, &plane, aOut), QC_OK);
   assert_true(aOut[0] == 0.0f && aOut[99] == 255.0f);
   assert_close(aOut[50], (50.0 - 0.99) / (98.01 - 0.99) * 255.0, PIXEL_TOL);
-  for (i = 1; i < 100; i++) {
+  for(i = 1; i < 100; i++) {
     assert_true(aOut[i] >= aOut[i - 1]);
   }
 }
@@ -198,19 +206,20 @@ static void test_qc_render_auto_ramp_maps_percentiles(void **state) {
  * outliers that leave both percentiles on one value: of 1000 samples p01
  * interpolates ranks 9 and 10 and p99 ranks 989 and 990 (numpy's rule), so
  * 9 low and 9 high outliers around 982 equal samples give p01 = p99. */
-static void test_qc_render_auto_constant_plane_returns_RANGE(void **state) {
+static void test_qc_render_auto_constant_plane_returns_RANGE(void **state)
+{
   float a[1000], aOut[1000];
   struct qc_image img = {0};
   struct qc_plane plane = {a, 40, 25};
   int i;
 
   (void)state;
-  for (i = 0; i < 1000; i++) {
+  for(i = 0; i < 1000; i++) {
     a[i] = 42.0f;
     aOut[i] = -7.0f;
   }
   assert_int_equal(qc_render_display(&img, &plane, aOut), QC_ERR_RANGE);
-  for (i = 0; i < 9; i++) {
+  for(i = 0; i < 9; i++) {
     a[100 * i] = 0.0f;
     a[100 * i + 50] = 1000.0f;
   }
@@ -222,7 +231,8 @@ static void test_qc_render_auto_constant_plane_returns_RANGE(void **state) {
 
 /* Without a window a NaN sample leaves no order to take percentiles of:
  * QC_ERR_RANGE. */
-static void test_qc_render_auto_nan_sample_returns_RANGE(void **state) {
+static void test_qc_render_auto_nan_sample_returns_RANGE(void **state)
+{
   float a[4] = {1, 2, NAN, 4};
   float aOut[4];
   struct qc_image img = {0};
@@ -232,7 +242,8 @@ static void test_qc_render_auto_nan_sample_returns_RANGE(void **state) {
   assert_int_equal(qc_render_display(&img, &plane, aOut), QC_ERR_RANGE);
 }
 
-static void test_qc_render_bad_args_return_status(void **state) {
+static void test_qc_render_bad_args_return_status(void **state)
+{
   float a[4] = {1, 2, 3, 4};
   float aOut[4];
   struct qc_image img = window_image(2.0, 4.0);
@@ -248,7 +259,8 @@ static void test_qc_render_bad_args_return_status(void **state) {
   assert_int_equal(qc_render_display(&img, &empty, aOut), QC_ERR_RANGE);
 }
 
-int main(void) {
+int main(void)
+{
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_qc_render_window_matches_pydicom_reference),
       cmocka_unit_test(test_qc_render_auto_matches_skimage_reference),

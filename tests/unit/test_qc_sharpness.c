@@ -15,7 +15,8 @@
 
 /* Slow oracle: store every interior Laplacian (kernel as a 3x3 table),
  * then the population variance by the definition. */
-static double naive_laplacian_var(const float *a, int w, int h) {
+static double naive_laplacian_var(const float *a, int w, int h)
+{
   static const double K[3][3] = {{0, 1, 0}, {1, -4, 1}, {0, 1, 0}};
   size_t n = (size_t)(w - 2) * (size_t)(h - 2);
   double *aL = malloc(n * sizeof(double));
@@ -24,22 +25,22 @@ static double naive_laplacian_var(const float *a, int w, int h) {
   int r, c, i, j;
 
   assert_non_null(aL);
-  for (r = 1; r < h - 1; r++) {
-    for (c = 1; c < w - 1; c++) {
+  for(r = 1; r < h - 1; r++) {
+    for(c = 1; c < w - 1; c++) {
       double v = 0.0;
-      for (i = -1; i <= 1; i++) {
-        for (j = -1; j <= 1; j++) {
+      for(i = -1; i <= 1; i++) {
+        for(j = -1; j <= 1; j++) {
           v += K[i + 1][j + 1] * a[(r + i) * w + (c + j)];
         }
       }
       aL[k++] = v;
     }
   }
-  for (k = 0; k < n; k++) {
+  for(k = 0; k < n; k++) {
     mean += aL[k];
   }
   mean /= (double)n;
-  for (k = 0; k < n; k++) {
+  for(k = 0; k < n; k++) {
     var += (aL[k] - mean) * (aL[k] - mean);
   }
   free(aL);
@@ -51,11 +52,12 @@ static double naive_laplacian_var(const float *a, int w, int h) {
  * scipy.ndimage.laplace.  Tolerance 1e-9 relative (1e-12 absolute for the
  * ramp's 0): both sides compute the same float64 two-pass variance, only
  * the summation order differs. */
-static void test_qc_sharpness_reference_planes_match_opencv(void **state) {
+static void test_qc_sharpness_reference_planes_match_opencv(void **state)
+{
   struct tu_plane *a = *state;
   size_t i;
 
-  for (i = 0; i < TU_N_PLANE; i++) {
+  for(i = 0; i < TU_N_PLANE; i++) {
     struct qc_plane plane = {a[i].a, a[i].nWidth, a[i].nHeight};
     double ref = tu_ref(tu_azPlane[i], "laplacian_var");
     double var = -1.0;
@@ -66,21 +68,21 @@ static void test_qc_sharpness_reference_planes_match_opencv(void **state) {
 
 /* The optimised kernel against the naive loop on seeded uniform planes.
  * Tolerance 1e-12 relative: same terms, different association. */
-static void test_qc_sharpness_matches_naive_oracle(void **state) {
-  static const int aSize[][2] = {{3, 3}, {3, 8}, {9, 3}, {41, 29},
-                                 {200, 6}};
+static void test_qc_sharpness_matches_naive_oracle(void **state)
+{
+  static const int aSize[][2] = {{3, 3}, {3, 8}, {9, 3}, {41, 29}, {200, 6}};
   uint64_t seed = 777;
   size_t k;
 
   (void)state;
-  for (k = 0; k < sizeof(aSize) / sizeof(aSize[0]); k++) {
+  for(k = 0; k < sizeof(aSize) / sizeof(aSize[0]); k++) {
     int w = aSize[k][0], h = aSize[k][1];
     float *a = malloc((size_t)w * (size_t)h * sizeof(float));
     struct qc_plane plane = {a, w, h};
     double var = -1.0, ref;
     int i;
     assert_non_null(a);
-    for (i = 0; i < w * h; i++) {
+    for(i = 0; i < w * h; i++) {
       a[i] = (float)(255.0 * tu_rand_unit(&seed));
     }
     ref = naive_laplacian_var(a, w, h);
@@ -90,14 +92,15 @@ static void test_qc_sharpness_matches_naive_oracle(void **state) {
   }
 }
 
-static void test_qc_sharpness_constant_plane_returns_zero(void **state) {
+static void test_qc_sharpness_constant_plane_returns_zero(void **state)
+{
   float a[6 * 5];
   struct qc_plane plane = {a, 6, 5};
   double var = -1.0;
   size_t i;
 
   (void)state;
-  for (i = 0; i < 6 * 5; i++) {
+  for(i = 0; i < 6 * 5; i++) {
     a[i] = 77.5f;
   }
   assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_OK);
@@ -106,15 +109,16 @@ static void test_qc_sharpness_constant_plane_returns_zero(void **state) {
 
 /* The Laplacian of a linear plane is 0; with small integer coefficients
  * the arithmetic is exact, so the variance is exactly 0. */
-static void test_qc_sharpness_linear_plane_returns_zero(void **state) {
+static void test_qc_sharpness_linear_plane_returns_zero(void **state)
+{
   float a[10 * 7];
   struct qc_plane plane = {a, 10, 7};
   double var = -1.0;
   int r, c;
 
   (void)state;
-  for (r = 0; r < 7; r++) {
-    for (c = 0; c < 10; c++) {
+  for(r = 0; r < 7; r++) {
+    for(c = 0; c < 10; c++) {
       a[r * 10 + c] = (float)(3 * c - 5 * r + 40);
     }
   }
@@ -125,7 +129,8 @@ static void test_qc_sharpness_linear_plane_returns_zero(void **state) {
 /* A 5x5 plane, 0 but 1 at the centre: the 3x3 interior Laplacians are
  * 0 1 0 / 1 -4 1 / 0 1 0, mean 0, so the variance is (4 * 1 + 16) / 9 =
  * 20/9.  Tolerance 1e-15 relative. */
-static void test_qc_sharpness_impulse_returns_20_over_9(void **state) {
+static void test_qc_sharpness_impulse_returns_20_over_9(void **state)
+{
   float a[25] = {0};
   struct qc_plane plane = {a, 5, 5};
   double var = -1.0;
@@ -137,23 +142,23 @@ static void test_qc_sharpness_impulse_returns_20_over_9(void **state) {
 }
 
 /* Table of planes the 3x3 kernel does not fit (qc.h: W, H >= 3). */
-static void test_qc_sharpness_too_small_returns_RANGE(void **state) {
-  static const int32_t aSize[][2] = {{2, 3}, {3, 2}, {1, 9}, {0, 0},
-                                     {4, -1}};
+static void test_qc_sharpness_too_small_returns_RANGE(void **state)
+{
+  static const int32_t aSize[][2] = {{2, 3}, {3, 2}, {1, 9}, {0, 0}, {4, -1}};
   float a[27] = {0};
   size_t i;
 
   (void)state;
-  for (i = 0; i < sizeof(aSize) / sizeof(aSize[0]); i++) {
+  for(i = 0; i < sizeof(aSize) / sizeof(aSize[0]); i++) {
     struct qc_plane plane = {a, aSize[i][0], aSize[i][1]};
     double var = -1.0;
-    assert_int_equal(qc_sharpness_laplacian_var(&plane, &var),
-                     QC_ERR_RANGE);
+    assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_ERR_RANGE);
     assert_true(var == -1.0); /* Untouched on failure */
   }
 }
 
-static void test_qc_sharpness_nonfinite_sample_returns_RANGE(void **state) {
+static void test_qc_sharpness_nonfinite_sample_returns_RANGE(void **state)
+{
   float a[16] = {0};
   struct qc_plane plane = {a, 4, 4};
   double var = -1.0;
@@ -166,19 +171,20 @@ static void test_qc_sharpness_nonfinite_sample_returns_RANGE(void **state) {
   assert_true(var == -1.0);
 }
 
-static void test_qc_sharpness_NULL_returns_MISUSE(void **state) {
+static void test_qc_sharpness_NULL_returns_MISUSE(void **state)
+{
   float a[9] = {0};
   struct qc_plane plane = {a, 3, 3};
   double var = -1.0;
 
   (void)state;
   assert_int_equal(qc_sharpness_laplacian_var(NULL, &var), QC_ERR_MISUSE);
-  assert_int_equal(qc_sharpness_laplacian_var(&plane, NULL),
-                   QC_ERR_MISUSE);
+  assert_int_equal(qc_sharpness_laplacian_var(&plane, NULL), QC_ERR_MISUSE);
   assert_true(var == -1.0);
 }
 
-int main(void) {
+int main(void)
+{
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           test_qc_sharpness_reference_planes_match_opencv, tu_planes_setup,

@@ -37,8 +37,9 @@ struct tmp_db {
 /* ---- helpers ---------------------------------------------------------- */
 
 /* Fails, printing both strings, unless zNeedle occurs in zHay. */
-static void assertContains(const char *zHay, const char *zNeedle) {
-  if (zHay == NULL || strstr(zHay, zNeedle) == NULL) {
+static void assertContains(const char *zHay, const char *zNeedle)
+{
+  if(zHay == NULL || strstr(zHay, zNeedle) == NULL) {
     print_error("expected \"%s\" in \"%s\"\n", zNeedle,
                 zHay ? zHay : "(null)");
     fail();
@@ -50,12 +51,12 @@ static void assertContains(const char *zHay, const char *zNeedle) {
 #define EXACT 0.0
 
 /* Runs zSql, which returns one integer, on db. */
-static int64_t sqlInt(sqlite3 *db, const char *zSql) {
+static int64_t sqlInt(sqlite3 *db, const char *zSql)
+{
   sqlite3_stmt *pStmt = NULL; /* The query */
   int64_t v;                  /* Its result */
 
-  assert_int_equal(sqlite3_prepare_v2(db, zSql, -1, &pStmt, NULL),
-                   SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, zSql, -1, &pStmt, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(pStmt), SQLITE_ROW);
   v = sqlite3_column_int64(pStmt, 0);
   sqlite3_finalize(pStmt);
@@ -64,13 +65,12 @@ static int64_t sqlInt(sqlite3 *db, const char *zSql) {
 
 /* Runs zSql, which returns one text value or NULL, on db, copying it to
  * zOut (at most nOut bytes); NULL becomes "(null)". */
-static void sqlText(sqlite3 *db, const char *zSql, char *zOut,
-                    size_t nOut) {
+static void sqlText(sqlite3 *db, const char *zSql, char *zOut, size_t nOut)
+{
   sqlite3_stmt *pStmt = NULL; /* The query */
   const unsigned char *z;     /* Its result */
 
-  assert_int_equal(sqlite3_prepare_v2(db, zSql, -1, &pStmt, NULL),
-                   SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, zSql, -1, &pStmt, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(pStmt), SQLITE_ROW);
   z = sqlite3_column_text(pStmt, 0);
   snprintf(zOut, nOut, "%s", z ? (const char *)z : "(null)");
@@ -79,7 +79,8 @@ static void sqlText(sqlite3 *db, const char *zSql, char *zOut,
 
 /* Structure invariants of a store: SQLite's integrity check passes and
  * no row points at a missing instance. */
-static void checkConsistency(store *pStore) {
+static void checkConsistency(store *pStore)
+{
   char zOk[64]; /* integrity_check result */
   sqlite3 *db = storeDb(pStore);
 
@@ -90,14 +91,15 @@ static void checkConsistency(store *pStore) {
 }
 
 /* A complete instance as dicom/ would fill it. */
-static struct store_instance sampleInstance(void) {
+static struct store_instance sampleInstance(void)
+{
   struct store_instance in = {0};
 
   in.zSopInstanceUid = "1.2.826.0.1.3680043.8.498.1";
   in.zStudyInstanceUid = "1.2.826.0.1.3680043.8.498.2";
   in.zSeriesInstanceUid = "1.2.826.0.1.3680043.8.498.3";
   in.zSopClassUid = "1.2.840.10008.5.1.4.1.1.1.1"; /* DX for Presentation */
-  in.zTransferSyntax = "1.2.840.10008.1.2.1";       /* Explicit VR LE */
+  in.zTransferSyntax = "1.2.840.10008.1.2.1";      /* Explicit VR LE */
   in.zModality = "DX";
   in.zBodyPart = "CHEST";
   in.zStationName = "XR-ROOM-2";
@@ -116,7 +118,8 @@ static struct store_instance sampleInstance(void) {
 }
 
 /* Puts sampleInstance() and returns its id. */
-static int64_t putSample(store *pStore) {
+static int64_t putSample(store *pStore)
+{
   struct store_instance in = sampleInstance();
   int64_t iId = 0;
 
@@ -125,7 +128,8 @@ static int64_t putSample(store *pStore) {
   return iId;
 }
 
-static int64_t instanceCount(store *pStore) {
+static int64_t instanceCount(store *pStore)
+{
   int64_t n = -1;
 
   assert_int_equal(store_instance_count(pStore, &n), STORE_OK);
@@ -134,10 +138,11 @@ static int64_t instanceCount(store *pStore) {
 
 /* ---- fixtures --------------------------------------------------------- */
 
-static int setupMemory(void **state) {
+static int setupMemory(void **state)
+{
   store *pStore = NULL;
 
-  if (store_open(":memory:", &pStore) != STORE_OK) {
+  if(store_open(":memory:", &pStore) != STORE_OK) {
     print_error("store_open(:memory:): %s\n", store_errmsg(pStore));
     store_close(pStore);
     return -1;
@@ -146,7 +151,8 @@ static int setupMemory(void **state) {
   return 0;
 }
 
-static int teardownMemory(void **state) {
+static int teardownMemory(void **state)
+{
   store *pStore = *state;
 
   checkConsistency(pStore);
@@ -154,16 +160,17 @@ static int teardownMemory(void **state) {
   return 0;
 }
 
-static int setupDir(void **state) {
+static int setupDir(void **state)
+{
   struct tmp_db *pTmp = calloc(1, sizeof *pTmp);
   const char *zBase = getenv("TMPDIR");
 
-  if (pTmp == NULL) {
+  if(pTmp == NULL) {
     return -1;
   }
   snprintf(pTmp->zDir, sizeof pTmp->zDir, "%s/dicomqc-store-XXXXXX",
            zBase && zBase[0] ? zBase : "/tmp");
-  if (mkdtemp(pTmp->zDir) == NULL) {
+  if(mkdtemp(pTmp->zDir) == NULL) {
     free(pTmp);
     return -1;
   }
@@ -172,13 +179,14 @@ static int setupDir(void **state) {
   return 0;
 }
 
-static int teardownDir(void **state) {
+static int teardownDir(void **state)
+{
   static const char *const azSuffix[] = {"", "-wal", "-shm", "-journal"};
   struct tmp_db *pTmp = *state;
   char zFile[700]; /* A file SQLite may have left */
   size_t i;
 
-  for (i = 0; i < sizeof azSuffix / sizeof azSuffix[0]; i++) {
+  for(i = 0; i < sizeof azSuffix / sizeof azSuffix[0]; i++) {
     snprintf(zFile, sizeof zFile, "%s%s", pTmp->zPath, azSuffix[i]);
     unlink(zFile);
   }
@@ -189,8 +197,8 @@ static int teardownDir(void **state) {
 
 /* ---- opening and schema ----------------------------------------------- */
 
-static void test_store_open_memory_version_equals_migration_count(
-    void **state) {
+static void test_store_open_memory_version_equals_migration_count(void **state)
+{
   store *pStore = *state;
   int v = -1;
 
@@ -199,11 +207,14 @@ static void test_store_open_memory_version_equals_migration_count(
   assert_int_equal(store_schema_version(pStore, &v), STORE_OK);
   assert_int_equal(v, storeMigrationCount());
   assert_int_equal(sqlInt(storeDb(pStore), "PRAGMA user_version"), v);
-  assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM "
-                          "sqlite_master WHERE type = 'table'"), 3);
+  assert_int_equal(sqlInt(storeDb(pStore),
+                          "SELECT count(*) FROM "
+                          "sqlite_master WHERE type = 'table'"),
+                   3);
 }
 
-static void test_store_open_memory_pragmas_set(void **state) {
+static void test_store_open_memory_pragmas_set(void **state)
+{
   sqlite3 *db = storeDb(*state);
 
   assert_int_equal(sqlInt(db, "PRAGMA foreign_keys"), 1);
@@ -211,7 +222,8 @@ static void test_store_open_memory_pragmas_set(void **state) {
   assert_int_equal(sqlInt(db, "PRAGMA busy_timeout"), 5000);
 }
 
-static void test_store_open_file_reopen_keeps_schema_and_rows(void **state) {
+static void test_store_open_file_reopen_keeps_schema_and_rows(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
   int v = -1;
@@ -221,7 +233,7 @@ static void test_store_open_file_reopen_keeps_schema_and_rows(void **state) {
   putSample(pStore);
   store_close(pStore);
   /* Reopening twice must neither re-run a migration nor lose data. */
-  for (i = 0; i < 2; i++) {
+  for(i = 0; i < 2; i++) {
     pStore = NULL;
     assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
     assert_int_equal(store_schema_version(pStore, &v), STORE_OK);
@@ -232,8 +244,9 @@ static void test_store_open_file_reopen_keeps_schema_and_rows(void **state) {
   }
 }
 
-static void test_store_open_newer_version_returns_STORE_ERR_VERSION(
-    void **state) {
+static void
+test_store_open_newer_version_returns_STORE_ERR_VERSION(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
@@ -263,8 +276,9 @@ static void test_store_open_newer_version_returns_STORE_ERR_VERSION(
   store_close(pStore);
 }
 
-static void test_store_open_failing_migration_rolls_back_whole_step(
-    void **state) {
+static void
+test_store_open_failing_migration_rolls_back_whole_step(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
@@ -272,8 +286,9 @@ static void test_store_open_failing_migration_rolls_back_whole_step(
   /* A version-0 file that already has a "verdicts" table makes migration
    * 1 fail at its last statement, after it has created the others. */
   assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db, "CREATE TABLE verdicts(x)", NULL, NULL,
-                                NULL), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "CREATE TABLE verdicts(x)", NULL, NULL, NULL),
+      SQLITE_OK);
   sqlite3_close(db);
   assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_ERR_SQL);
   assertContains(store_errmsg(pStore), "migration 1");
@@ -286,7 +301,8 @@ static void test_store_open_failing_migration_rolls_back_whole_step(
   sqlite3_close(db);
 }
 
-static void test_store_open_file_journal_mode_is_wal(void **state) {
+static void test_store_open_file_journal_mode_is_wal(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
@@ -296,8 +312,9 @@ static void test_store_open_file_journal_mode_is_wal(void **state) {
   sqlText(storeDb(pStore), "PRAGMA journal_mode", zMode, sizeof zMode);
   assert_string_equal(zMode, "wal");
   /* WAL is persistent: a second, plain connection sees it too. */
-  assert_int_equal(sqlite3_open_v2(pTmp->zPath, &db, SQLITE_OPEN_READONLY,
-                                   NULL), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_open_v2(pTmp->zPath, &db, SQLITE_OPEN_READONLY, NULL),
+      SQLITE_OK);
   sqlText(db, "PRAGMA journal_mode", zMode, sizeof zMode);
   assert_string_equal(zMode, "wal");
   sqlite3_close(db);
@@ -305,7 +322,8 @@ static void test_store_open_file_journal_mode_is_wal(void **state) {
   store_close(pStore);
 }
 
-static void test_store_open_new_file_mode_is_0600(void **state) {
+static void test_store_open_new_file_mode_is_0600(void **state)
+{
   static const char *const azSuffix[] = {"", "-wal", "-shm"};
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
@@ -316,10 +334,10 @@ static void test_store_open_new_file_mode_is_0600(void **state) {
 
   assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
   putSample(pStore); /* so that the -wal and -shm files exist */
-  for (i = 0; i < sizeof azSuffix / sizeof azSuffix[0]; i++) {
+  for(i = 0; i < sizeof azSuffix / sizeof azSuffix[0]; i++) {
     snprintf(zFile, sizeof zFile, "%s%s", pTmp->zPath, azSuffix[i]);
     assert_int_equal(stat(zFile, &st), 0);
-    if ((st.st_mode & 07777) != 0600) {
+    if((st.st_mode & 07777) != 0600) {
       print_error("%s has mode %o\n", zFile, (unsigned)st.st_mode & 07777);
       fail();
     }
@@ -328,8 +346,9 @@ static void test_store_open_new_file_mode_is_0600(void **state) {
   umask(oldMask);
 }
 
-static void test_store_open_missing_directory_returns_STORE_ERR_IO(
-    void **state) {
+static void
+test_store_open_missing_directory_returns_STORE_ERR_IO(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
   char zPath[700];
@@ -342,15 +361,16 @@ static void test_store_open_missing_directory_returns_STORE_ERR_IO(
   store_close(pStore);
 }
 
-static void test_store_open_not_a_database_returns_STORE_ERR_CORRUPT(
-    void **state) {
+static void
+test_store_open_not_a_database_returns_STORE_ERR_CORRUPT(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pStore = NULL;
   FILE *pFile = fopen(pTmp->zPath, "wb");
   int i;
 
   assert_non_null(pFile);
-  for (i = 0; i < 64; i++) {
+  for(i = 0; i < 64; i++) {
     fputs("this is not a database ", pFile);
   }
   fclose(pFile);
@@ -360,7 +380,8 @@ static void test_store_open_not_a_database_returns_STORE_ERR_CORRUPT(
   store_close(pStore);
 }
 
-static void test_store_open_two_handles_share_one_file(void **state) {
+static void test_store_open_two_handles_share_one_file(void **state)
+{
   struct tmp_db *pTmp = *state;
   store *pA = NULL;
   store *pB = NULL;
@@ -375,7 +396,8 @@ static void test_store_open_two_handles_share_one_file(void **state) {
 
 /* ---- instances -------------------------------------------------------- */
 
-static void test_store_instance_put_fields_round_trip(void **state) {
+static void test_store_instance_put_fields_round_trip(void **state)
+{
   store *pStore = *state;
   sqlite3 *db = storeDb(pStore);
   int64_t iId = putSample(pStore);
@@ -383,7 +405,8 @@ static void test_store_instance_put_fields_round_trip(void **state) {
   char zSql[160];
 
   assert_int_equal(instanceCount(pStore), 1);
-  snprintf(zSql, sizeof zSql, "SELECT modality || '|' || body_part || '|'"
+  snprintf(zSql, sizeof zSql,
+           "SELECT modality || '|' || body_part || '|'"
            " || operator_name || '|' || rows || 'x' || columns || '|' ||"
            " frames || '|' || file_size FROM instances WHERE id = %lld",
            (long long)iId);
@@ -393,12 +416,14 @@ static void test_store_instance_put_fields_round_trip(void **state) {
   sqlText(db, "SELECT received_at FROM instances", zText, sizeof zText);
   assert_int_equal(strlen(zText), strlen("2024-05-01T12:00:00.000Z"));
   assert_int_equal(sqlInt(db, "SELECT received_at GLOB '[0-9][0-9][0-9][0-9]"
-                          "-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
-                          "[0-6][0-9].[0-9][0-9][0-9]Z' FROM instances"), 1);
+                              "-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
+                              "[0-6][0-9].[0-9][0-9][0-9]Z' FROM instances"),
+                   1);
 }
 
-static void test_store_instance_put_null_and_zero_fields_store_null(
-    void **state) {
+static void
+test_store_instance_put_null_and_zero_fields_store_null(void **state)
+{
   store *pStore = *state;
   struct store_instance in = {0};
   int64_t iId = 0;
@@ -407,14 +432,17 @@ static void test_store_instance_put_null_and_zero_fields_store_null(
   in.zFilePath = "a.dcm";
   in.zReceivedAt = "2024-05-01T12:00:00.000Z";
   assert_int_equal(store_instance_put(pStore, &in, &iId), STORE_OK);
-  assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM instances"
+  assert_int_equal(sqlInt(storeDb(pStore),
+                          "SELECT count(*) FROM instances"
                           " WHERE modality IS NULL AND calling_aet IS NULL"
                           " AND rows IS NULL AND file_size IS NULL AND"
-                          " received_at = '2024-05-01T12:00:00.000Z'"), 1);
+                          " received_at = '2024-05-01T12:00:00.000Z'"),
+                   1);
 }
 
-static void test_store_instance_put_same_uid_and_path_updates_in_place(
-    void **state) {
+static void
+test_store_instance_put_same_uid_and_path_updates_in_place(void **state)
+{
   store *pStore = *state;
   sqlite3 *db = storeDb(pStore);
   struct store_instance in = sampleInstance();
@@ -425,8 +453,8 @@ static void test_store_instance_put_same_uid_and_path_updates_in_place(
 
   in.zReceivedAt = "2020-01-01T00:00:00.000Z";
   assert_int_equal(store_instance_put(pStore, &in, &iFirst), STORE_OK);
-  assert_int_equal(store_metric_put(pStore, iFirst, "brisque", 21.5, NULL,
-                                    -1), STORE_OK);
+  assert_int_equal(store_metric_put(pStore, iFirst, "brisque", 21.5, NULL, -1),
+                   STORE_OK);
   in.zReceivedAt = NULL;
   in.zModality = "CR";
   in.nFileSize = 1234;
@@ -445,8 +473,8 @@ static void test_store_instance_put_same_uid_and_path_updates_in_place(
   assert_close(v, 21.5, EXACT);
 }
 
-static void test_store_instance_put_same_uid_other_path_adds_row(
-    void **state) {
+static void test_store_instance_put_same_uid_other_path_adds_row(void **state)
+{
   store *pStore = *state;
   struct store_instance in = sampleInstance();
   int64_t iFirst = 0;
@@ -459,8 +487,9 @@ static void test_store_instance_put_same_uid_other_path_adds_row(
   assert_int_equal(instanceCount(pStore), 2);
 }
 
-static void test_store_instance_put_bad_fields_return_STORE_MISUSE(
-    void **state) {
+static void
+test_store_instance_put_bad_fields_return_STORE_MISUSE(void **state)
+{
   store *pStore = *state;
   struct store_instance in;
   int64_t iId = -7;
@@ -484,7 +513,8 @@ static void test_store_instance_put_bad_fields_return_STORE_MISUSE(
 
 /* ---- metrics ---------------------------------------------------------- */
 
-static void test_store_metric_put_get_round_trip(void **state) {
+static void test_store_metric_put_get_round_trip(void **state)
+{
   store *pStore = *state;
   int64_t iId = putSample(pStore);
   /* Values whose binary64 form is not short: they must come back exact. */
@@ -494,31 +524,35 @@ static void test_store_metric_put_get_round_trip(void **state) {
     const char *zUnit;
     int iFrame;
   } aCase[] = {
-    {"brisque", 0.1, NULL, -1},
-    {"snr", 1.0 / 3.0, "dB", 0},
-    {"exposure_index", -3.5e-7, "EI", 2},
-    {"noise", 1.7976931348623157e308, "%", -1},
+      {"brisque", 0.1, NULL, -1},
+      {"snr", 1.0 / 3.0, "dB", 0},
+      {"exposure_index", -3.5e-7, "EI", 2},
+      {"noise", 1.7976931348623157e308, "%", -1},
   };
   size_t i;
 
-  for (i = 0; i < sizeof aCase / sizeof aCase[0]; i++) {
+  for(i = 0; i < sizeof aCase / sizeof aCase[0]; i++) {
     assert_int_equal(store_metric_put(pStore, iId, aCase[i].zName,
                                       aCase[i].value, aCase[i].zUnit,
-                                      aCase[i].iFrame), STORE_OK);
+                                      aCase[i].iFrame),
+                     STORE_OK);
   }
-  for (i = 0; i < sizeof aCase / sizeof aCase[0]; i++) {
+  for(i = 0; i < sizeof aCase / sizeof aCase[0]; i++) {
     double v = 0;
 
-    assert_int_equal(store_metric_get(pStore, iId, aCase[i].zName,
-                                      aCase[i].iFrame, &v), STORE_OK);
+    assert_int_equal(
+        store_metric_get(pStore, iId, aCase[i].zName, aCase[i].iFrame, &v),
+        STORE_OK);
     assert_close(v, aCase[i].value, EXACT);
   }
-  assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM metrics "
+  assert_int_equal(sqlInt(storeDb(pStore),
+                          "SELECT count(*) FROM metrics "
                           "WHERE name = 'snr' AND unit = 'dB' AND frame = 0"),
                    1);
 }
 
-static void test_store_metric_put_twice_replaces_value(void **state) {
+static void test_store_metric_put_twice_replaces_value(void **state)
+{
   store *pStore = *state;
   sqlite3 *db = storeDb(pStore);
   int64_t iId = putSample(pStore);
@@ -540,8 +574,8 @@ static void test_store_metric_put_twice_replaces_value(void **state) {
   assert_close(v, 7.0, EXACT);
 }
 
-static void test_store_metric_get_absent_returns_STORE_NOTFOUND(
-    void **state) {
+static void test_store_metric_get_absent_returns_STORE_NOTFOUND(void **state)
+{
   store *pStore = *state;
   int64_t iId = putSample(pStore);
   double v = 42.0;
@@ -558,8 +592,9 @@ static void test_store_metric_get_absent_returns_STORE_NOTFOUND(
   assert_close(v, 42.0, EXACT);
 }
 
-static void test_store_metric_put_unknown_instance_returns_CONSTRAINT(
-    void **state) {
+static void
+test_store_metric_put_unknown_instance_returns_CONSTRAINT(void **state)
+{
   store *pStore = *state;
 
   assert_int_equal(store_metric_put(pStore, 999, "snr", 1.0, "dB", -1),
@@ -568,8 +603,8 @@ static void test_store_metric_put_unknown_instance_returns_CONSTRAINT(
   assertContains(store_errmsg(pStore), "FOREIGN KEY");
 }
 
-static void test_store_metric_put_bad_args_return_STORE_MISUSE(
-    void **state) {
+static void test_store_metric_put_bad_args_return_STORE_MISUSE(void **state)
+{
   store *pStore = *state;
   int64_t iId = putSample(pStore);
   double v = 0;
@@ -586,41 +621,42 @@ static void test_store_metric_put_bad_args_return_STORE_MISUSE(
                    STORE_MISUSE);
   assert_int_equal(store_metric_get(pStore, iId, "snr", -1, NULL),
                    STORE_MISUSE);
-  assert_int_equal(store_metric_get(pStore, iId, "snr", -3, &v),
-                   STORE_MISUSE);
-  assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM metrics"),
-                   0);
+  assert_int_equal(store_metric_get(pStore, iId, "snr", -3, &v), STORE_MISUSE);
+  assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM metrics"), 0);
 }
 
 /* ---- verdicts --------------------------------------------------------- */
 
-static void test_store_verdict_put_known_verdicts_accepted(void **state) {
-  static const char *const azVerdict[] = {"pass", "warn", "retake",
-                                          "unscored", "error"};
+static void test_store_verdict_put_known_verdicts_accepted(void **state)
+{
+  static const char *const azVerdict[] = {"pass", "warn", "retake", "unscored",
+                                          "error"};
   store *pStore = *state;
   int64_t iId = putSample(pStore);
   char zGot[32];
   size_t i;
 
-  for (i = 0; i < sizeof azVerdict / sizeof azVerdict[0]; i++) {
-    assert_int_equal(store_verdict_put(pStore, iId, azVerdict[i], NULL,
-                                       "[]", NULL), STORE_OK);
+  for(i = 0; i < sizeof azVerdict / sizeof azVerdict[0]; i++) {
+    assert_int_equal(
+        store_verdict_put(pStore, iId, azVerdict[i], NULL, "[]", NULL),
+        STORE_OK);
     sqlText(storeDb(pStore), "SELECT verdict FROM verdicts", zGot,
             sizeof zGot);
     assert_string_equal(zGot, azVerdict[i]);
   }
 }
 
-static void test_store_verdict_put_bad_verdict_returns_CONSTRAINT(
-    void **state) {
+static void test_store_verdict_put_bad_verdict_returns_CONSTRAINT(void **state)
+{
   store *pStore = *state;
   int64_t iId = putSample(pStore);
   static const char *const azBad[] = {"PASS", "retry", "", "pass "};
   size_t i;
 
-  for (i = 0; i < sizeof azBad / sizeof azBad[0]; i++) {
-    assert_int_equal(store_verdict_put(pStore, iId, azBad[i], NULL, NULL,
-                                       NULL), STORE_ERR_CONSTRAINT);
+  for(i = 0; i < sizeof azBad / sizeof azBad[0]; i++) {
+    assert_int_equal(
+        store_verdict_put(pStore, iId, azBad[i], NULL, NULL, NULL),
+        STORE_ERR_CONSTRAINT);
     assertContains(store_errmsg(pStore), "store_verdict_put");
     assertContains(store_errmsg(pStore), "CHECK constraint failed");
   }
@@ -630,7 +666,8 @@ static void test_store_verdict_put_bad_verdict_returns_CONSTRAINT(
                    0);
 }
 
-static void test_store_verdict_put_twice_replaces(void **state) {
+static void test_store_verdict_put_twice_replaces(void **state)
+{
   store *pStore = *state;
   sqlite3 *db = storeDb(pStore);
   int64_t iId = putSample(pStore);
@@ -638,26 +675,31 @@ static void test_store_verdict_put_twice_replaces(void **state) {
   const char *zReasons = "[\"Underexposed: deviation index -4.2, limit -3\"]";
   char zGot[128];
 
-  assert_int_equal(store_verdict_put(pStore, iId, "warn", &quality, "[]",
-                                     NULL), STORE_OK);
-  assert_int_equal(store_verdict_put(pStore, iId, "retake", NULL, zReasons,
-                                     NULL), STORE_OK);
+  assert_int_equal(
+      store_verdict_put(pStore, iId, "warn", &quality, "[]", NULL), STORE_OK);
+  assert_int_equal(
+      store_verdict_put(pStore, iId, "retake", NULL, zReasons, NULL),
+      STORE_OK);
   assert_int_equal(sqlInt(db, "SELECT count(*) FROM verdicts"), 1);
-  assert_int_equal(sqlInt(db, "SELECT count(*) FROM verdicts WHERE verdict"
+  assert_int_equal(sqlInt(db,
+                          "SELECT count(*) FROM verdicts WHERE verdict"
                           " = 'retake' AND quality IS NULL AND error IS NULL"
                           " AND decided_at LIKE '____-__-__T__:__:__.___Z'"),
                    1);
   sqlText(db, "SELECT reasons FROM verdicts", zGot, sizeof zGot);
   assert_string_equal(zGot, zReasons);
-  assert_int_equal(store_verdict_put(pStore, iId, "error", &quality, NULL,
-                                     "decode failed"), STORE_OK);
+  assert_int_equal(
+      store_verdict_put(pStore, iId, "error", &quality, NULL, "decode failed"),
+      STORE_OK);
   assert_int_equal(sqlInt(db, "SELECT quality = 0.8125 AND reasons IS NULL"
-                          " AND error = 'decode failed' FROM verdicts"), 1);
+                              " AND error = 'decode failed' FROM verdicts"),
+                   1);
   assert_int_equal(store_verdict_put(pStore, 999, "pass", NULL, NULL, NULL),
                    STORE_ERR_CONSTRAINT);
 }
 
-static void test_store_delete_instance_cascades_to_results(void **state) {
+static void test_store_delete_instance_cascades_to_results(void **state)
+{
   store *pStore = *state;
   sqlite3 *db = storeDb(pStore);
   int64_t iId = putSample(pStore);
@@ -666,15 +708,16 @@ static void test_store_delete_instance_cascades_to_results(void **state) {
                    STORE_OK);
   assert_int_equal(store_verdict_put(pStore, iId, "pass", NULL, "[]", NULL),
                    STORE_OK);
-  assert_int_equal(sqlite3_exec(db, "DELETE FROM instances", NULL, NULL,
-                                NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "DELETE FROM instances", NULL, NULL, NULL),
+                   SQLITE_OK);
   assert_int_equal(sqlInt(db, "SELECT count(*) FROM metrics"), 0);
   assert_int_equal(sqlInt(db, "SELECT count(*) FROM verdicts"), 0);
 }
 
 /* ---- transactions ----------------------------------------------------- */
 
-static void test_store_rollback_discards_writes(void **state) {
+static void test_store_rollback_discards_writes(void **state)
+{
   store *pStore = *state;
   int64_t iId;
 
@@ -687,11 +730,14 @@ static void test_store_rollback_discards_writes(void **state) {
   assert_int_equal(instanceCount(pStore), 1);
   assert_int_equal(store_rollback(pStore), STORE_OK);
   assert_int_equal(instanceCount(pStore), 0);
-  assert_int_equal(sqlInt(storeDb(pStore), "SELECT (SELECT count(*) FROM "
-                          "metrics) + (SELECT count(*) FROM verdicts)"), 0);
+  assert_int_equal(sqlInt(storeDb(pStore),
+                          "SELECT (SELECT count(*) FROM "
+                          "metrics) + (SELECT count(*) FROM verdicts)"),
+                   0);
 }
 
-static void test_store_commit_keeps_writes_after_failed_put(void **state) {
+static void test_store_commit_keeps_writes_after_failed_put(void **state)
+{
   store *pStore = *state;
   int64_t iId;
   double v = 0;
@@ -701,8 +747,8 @@ static void test_store_commit_keeps_writes_after_failed_put(void **state) {
   assert_int_equal(store_metric_put(pStore, iId, "snr", 2.5, "dB", -1),
                    STORE_OK);
   /* A refused row fails its statement only; the transaction goes on. */
-  assert_int_equal(store_verdict_put(pStore, iId, "bogus", NULL, NULL,
-                                     NULL), STORE_ERR_CONSTRAINT);
+  assert_int_equal(store_verdict_put(pStore, iId, "bogus", NULL, NULL, NULL),
+                   STORE_ERR_CONSTRAINT);
   assert_int_equal(store_verdict_put(pStore, iId, "warn", NULL, NULL, NULL),
                    STORE_OK);
   assert_int_equal(store_commit(pStore), STORE_OK);
@@ -711,8 +757,8 @@ static void test_store_commit_keeps_writes_after_failed_put(void **state) {
   assert_close(v, 2.5, EXACT);
 }
 
-static void test_store_transaction_misuse_returns_STORE_MISUSE(
-    void **state) {
+static void test_store_transaction_misuse_returns_STORE_MISUSE(void **state)
+{
   store *pStore = *state;
 
   assert_int_equal(store_commit(pStore), STORE_MISUSE);
@@ -728,7 +774,8 @@ static void test_store_transaction_misuse_returns_STORE_MISUSE(
 
 /* ---- handles and status text ------------------------------------------ */
 
-static void test_store_null_handle_returns_STORE_MISUSE(void **state) {
+static void test_store_null_handle_returns_STORE_MISUSE(void **state)
+{
   struct store_instance in = sampleInstance();
   store *pStore = NULL;
   int64_t n = -1;
@@ -761,25 +808,31 @@ static void test_store_null_handle_returns_STORE_MISUSE(void **state) {
   store_close(pStore);
 }
 
-static void test_store_errmsg_before_any_failure_is_not_an_error(
-    void **state) {
+static void test_store_errmsg_before_any_failure_is_not_an_error(void **state)
+{
   assert_string_equal(store_errmsg(*state), "not an error");
 }
 
-static void test_store_strstatus_every_status_has_distinct_text(
-    void **state) {
-  static const int aStatus[] = {
-    STORE_OK, STORE_NOTFOUND, STORE_MISUSE, STORE_ERR_NOMEM, STORE_ERR_IO,
-    STORE_ERR_BUSY, STORE_ERR_CONSTRAINT, STORE_ERR_VERSION,
-    STORE_ERR_CORRUPT, STORE_ERR_SQL};
+static void test_store_strstatus_every_status_has_distinct_text(void **state)
+{
+  static const int aStatus[] = {STORE_OK,
+                                STORE_NOTFOUND,
+                                STORE_MISUSE,
+                                STORE_ERR_NOMEM,
+                                STORE_ERR_IO,
+                                STORE_ERR_BUSY,
+                                STORE_ERR_CONSTRAINT,
+                                STORE_ERR_VERSION,
+                                STORE_ERR_CORRUPT,
+                                STORE_ERR_SQL};
   const size_t n = sizeof aStatus / sizeof aStatus[0];
   size_t i, j;
 
   (void)state;
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     assert_non_null(store_strstatus(aStatus[i]));
     assert_string_not_equal(store_strstatus(aStatus[i]), "unknown status");
-    for (j = 0; j < i; j++) {
+    for(j = 0; j < i; j++) {
       assert_string_not_equal(store_strstatus(aStatus[i]),
                               store_strstatus(aStatus[j]));
     }
@@ -790,42 +843,43 @@ static void test_store_strstatus_every_status_has_distinct_text(
 
 /* ---- runner ----------------------------------------------------------- */
 
-#define MEM_TEST(f) \
+#define MEM_TEST(f)                                                           \
   cmocka_unit_test_setup_teardown(f, setupMemory, teardownMemory)
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, setupDir, teardownDir)
 
-int main(void) {
+int main(void)
+{
   const struct CMUnitTest aTest[] = {
-    MEM_TEST(test_store_open_memory_version_equals_migration_count),
-    MEM_TEST(test_store_open_memory_pragmas_set),
-    DIR_TEST(test_store_open_file_reopen_keeps_schema_and_rows),
-    DIR_TEST(test_store_open_newer_version_returns_STORE_ERR_VERSION),
-    DIR_TEST(test_store_open_failing_migration_rolls_back_whole_step),
-    DIR_TEST(test_store_open_file_journal_mode_is_wal),
-    DIR_TEST(test_store_open_new_file_mode_is_0600),
-    DIR_TEST(test_store_open_missing_directory_returns_STORE_ERR_IO),
-    DIR_TEST(test_store_open_not_a_database_returns_STORE_ERR_CORRUPT),
-    DIR_TEST(test_store_open_two_handles_share_one_file),
-    MEM_TEST(test_store_instance_put_fields_round_trip),
-    MEM_TEST(test_store_instance_put_null_and_zero_fields_store_null),
-    MEM_TEST(test_store_instance_put_same_uid_and_path_updates_in_place),
-    MEM_TEST(test_store_instance_put_same_uid_other_path_adds_row),
-    MEM_TEST(test_store_instance_put_bad_fields_return_STORE_MISUSE),
-    MEM_TEST(test_store_metric_put_get_round_trip),
-    MEM_TEST(test_store_metric_put_twice_replaces_value),
-    MEM_TEST(test_store_metric_get_absent_returns_STORE_NOTFOUND),
-    MEM_TEST(test_store_metric_put_unknown_instance_returns_CONSTRAINT),
-    MEM_TEST(test_store_metric_put_bad_args_return_STORE_MISUSE),
-    MEM_TEST(test_store_verdict_put_known_verdicts_accepted),
-    MEM_TEST(test_store_verdict_put_bad_verdict_returns_CONSTRAINT),
-    MEM_TEST(test_store_verdict_put_twice_replaces),
-    MEM_TEST(test_store_delete_instance_cascades_to_results),
-    MEM_TEST(test_store_rollback_discards_writes),
-    MEM_TEST(test_store_commit_keeps_writes_after_failed_put),
-    MEM_TEST(test_store_transaction_misuse_returns_STORE_MISUSE),
-    cmocka_unit_test(test_store_null_handle_returns_STORE_MISUSE),
-    MEM_TEST(test_store_errmsg_before_any_failure_is_not_an_error),
-    cmocka_unit_test(test_store_strstatus_every_status_has_distinct_text),
+      MEM_TEST(test_store_open_memory_version_equals_migration_count),
+      MEM_TEST(test_store_open_memory_pragmas_set),
+      DIR_TEST(test_store_open_file_reopen_keeps_schema_and_rows),
+      DIR_TEST(test_store_open_newer_version_returns_STORE_ERR_VERSION),
+      DIR_TEST(test_store_open_failing_migration_rolls_back_whole_step),
+      DIR_TEST(test_store_open_file_journal_mode_is_wal),
+      DIR_TEST(test_store_open_new_file_mode_is_0600),
+      DIR_TEST(test_store_open_missing_directory_returns_STORE_ERR_IO),
+      DIR_TEST(test_store_open_not_a_database_returns_STORE_ERR_CORRUPT),
+      DIR_TEST(test_store_open_two_handles_share_one_file),
+      MEM_TEST(test_store_instance_put_fields_round_trip),
+      MEM_TEST(test_store_instance_put_null_and_zero_fields_store_null),
+      MEM_TEST(test_store_instance_put_same_uid_and_path_updates_in_place),
+      MEM_TEST(test_store_instance_put_same_uid_other_path_adds_row),
+      MEM_TEST(test_store_instance_put_bad_fields_return_STORE_MISUSE),
+      MEM_TEST(test_store_metric_put_get_round_trip),
+      MEM_TEST(test_store_metric_put_twice_replaces_value),
+      MEM_TEST(test_store_metric_get_absent_returns_STORE_NOTFOUND),
+      MEM_TEST(test_store_metric_put_unknown_instance_returns_CONSTRAINT),
+      MEM_TEST(test_store_metric_put_bad_args_return_STORE_MISUSE),
+      MEM_TEST(test_store_verdict_put_known_verdicts_accepted),
+      MEM_TEST(test_store_verdict_put_bad_verdict_returns_CONSTRAINT),
+      MEM_TEST(test_store_verdict_put_twice_replaces),
+      MEM_TEST(test_store_delete_instance_cascades_to_results),
+      MEM_TEST(test_store_rollback_discards_writes),
+      MEM_TEST(test_store_commit_keeps_writes_after_failed_put),
+      MEM_TEST(test_store_transaction_misuse_returns_STORE_MISUSE),
+      cmocka_unit_test(test_store_null_handle_returns_STORE_MISUSE),
+      MEM_TEST(test_store_errmsg_before_any_failure_is_not_an_error),
+      cmocka_unit_test(test_store_strstatus_every_status_has_distinct_text),
   };
 
   return cmocka_run_group_tests(aTest, NULL, NULL);

@@ -37,23 +37,23 @@
 
 /* Fails the current test unless |actual - expected| <= tol.  NaN on either
  * side fails.  Prints both values with 17 significant digits. */
-#define assert_close(actual, expected, tol)                                  \
-  tu_assert_close((double)(actual), (double)(expected), (double)(tol), 0,   \
+#define assert_close(actual, expected, tol)                                   \
+  tu_assert_close((double)(actual), (double)(expected), (double)(tol), 0,     \
                   #actual, __FILE__, __LINE__)
 
 /* Fails the current test unless |actual - expected| <= rtol * |expected|. */
-#define assert_close_rel(actual, expected, rtol)                             \
-  tu_assert_close((double)(actual), (double)(expected), (double)(rtol), 1,  \
+#define assert_close_rel(actual, expected, rtol)                              \
+  tu_assert_close((double)(actual), (double)(expected), (double)(rtol), 1,    \
                   #actual, __FILE__, __LINE__)
 
-static inline void tu_assert_close(double actual, double expected,
-                                   double tol, int isRelative,
-                                   const char *zExpr, const char *zFile,
-                                   int iLine) {
+static inline void tu_assert_close(double actual, double expected, double tol,
+                                   int isRelative, const char *zExpr,
+                                   const char *zFile, int iLine)
+{
   double lim = isRelative ? tol * fabs(expected) : tol; /* Allowed error */
   double diff = fabs(actual - expected);
 
-  if (!(diff <= lim)) {
+  if(!(diff <= lim)) {
     print_error("%s = %.17g, expected %.17g, difference %.3g > %s "
                 "tolerance %.3g\n",
                 zExpr, actual, expected, diff,
@@ -65,32 +65,33 @@ static inline void tu_assert_close(double actual, double expected,
 /* Reads a whole file into a NUL-terminated buffer the caller frees with
  * free().  Writes the byte count (without the NUL) to *pnByte.  Returns
  * NULL if the file cannot be opened or read, or memory is short. */
-static inline char *tu_read_file(const char *zPath, size_t *pnByte) {
+static inline char *tu_read_file(const char *zPath, size_t *pnByte)
+{
   FILE *f = fopen(zPath, "rb");
-  char *z = NULL;  /* Contents */
-  long nLong;      /* Size from ftell */
+  char *z = NULL; /* Contents */
+  long nLong;     /* Size from ftell */
   size_t nByte;
 
-  if (f == NULL) {
+  if(f == NULL) {
     return NULL;
   }
-  if (fseek(f, 0, SEEK_END) != 0) {
+  if(fseek(f, 0, SEEK_END) != 0) {
     fclose(f);
     return NULL;
   }
   nLong = ftell(f);
-  if (nLong < 0 || fseek(f, 0, SEEK_SET) != 0) {
+  if(nLong < 0 || fseek(f, 0, SEEK_SET) != 0) {
     fclose(f);
     return NULL;
   }
   nByte = (size_t)nLong;
   z = malloc(nByte + 1);
-  if (z != NULL && fread(z, 1, nByte, f) != nByte) {
+  if(z != NULL && fread(z, 1, nByte, f) != nByte) {
     free(z);
     z = NULL;
   }
   fclose(f);
-  if (z != NULL) {
+  if(z != NULL) {
     z[nByte] = '\0';
     *pnByte = nByte;
   }
@@ -98,45 +99,47 @@ static inline char *tu_read_file(const char *zPath, size_t *pnByte) {
 }
 
 /* Writes DICOMQC_SOURCE_DIR/tests/reference/<zRel> into zBuf. */
-static inline void tu_ref_path(char *zBuf, size_t nBuf, const char *zRel) {
-  int n = snprintf(zBuf, nBuf, "%s/tests/reference/%s", DICOMQC_SOURCE_DIR,
-                   zRel);
+static inline void tu_ref_path(char *zBuf, size_t nBuf, const char *zRel)
+{
+  int n =
+      snprintf(zBuf, nBuf, "%s/tests/reference/%s", DICOMQC_SOURCE_DIR, zRel);
   assert_true(n > 0 && (size_t)n < nBuf);
 }
 
 /* Looks up (zName, zMetric) in tests/reference/qc_reference.tsv and
  * returns its value; fails the test if the file or row is missing or the
  * value does not parse completely. */
-static inline double tu_ref(const char *zName, const char *zMetric) {
+static inline double tu_ref(const char *zName, const char *zMetric)
+{
   char zPath[4096];
   size_t nByte;
-  char *zTsv;       /* Whole file */
-  char *zLine;      /* Start of the current line */
-  double v = 0.0;   /* Value found */
+  char *zTsv;     /* Whole file */
+  char *zLine;    /* Start of the current line */
+  double v = 0.0; /* Value found */
   int isFound = 0;
 
   tu_ref_path(zPath, sizeof(zPath), "qc_reference.tsv");
   zTsv = tu_read_file(zPath, &nByte);
-  if (zTsv == NULL) {
+  if(zTsv == NULL) {
     fail_msg("cannot read %s", zPath);
   }
-  for (zLine = zTsv; zLine != NULL && *zLine != '\0' && !isFound;) {
+  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && !isFound;) {
     char *zEnd = strchr(zLine, '\n'); /* End of this line */
     char *zTab1 = strchr(zLine, '\t');
     char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
-    if (zEnd != NULL) {
+    if(zEnd != NULL) {
       *zEnd = '\0';
     }
-    if (zLine[0] != '#' && zTab2 != NULL &&
-        (size_t)(zTab1 - zLine) == strlen(zName) &&
-        strncmp(zLine, zName, strlen(zName)) == 0 &&
-        (size_t)(zTab2 - zTab1 - 1) == strlen(zMetric) &&
-        strncmp(zTab1 + 1, zMetric, strlen(zMetric)) == 0) {
+    if(zLine[0] != '#' && zTab2 != NULL &&
+       (size_t)(zTab1 - zLine) == strlen(zName) &&
+       strncmp(zLine, zName, strlen(zName)) == 0 &&
+       (size_t)(zTab2 - zTab1 - 1) == strlen(zMetric) &&
+       strncmp(zTab1 + 1, zMetric, strlen(zMetric)) == 0) {
       char *zAfter = NULL; /* First character strtod did not use */
       errno = 0;
       v = strtod(zTab2 + 1, &zAfter);
-      if (errno != 0 || zAfter == zTab2 + 1 ||
-          (*zAfter != '\0' && *zAfter != '\r')) {
+      if(errno != 0 || zAfter == zTab2 + 1 ||
+         (*zAfter != '\0' && *zAfter != '\r')) {
         free(zTsv);
         fail_msg("%s: bad value for %s %s", zPath, zName, zMetric);
       }
@@ -145,7 +148,7 @@ static inline double tu_ref(const char *zName, const char *zMetric) {
     zLine = zEnd ? zEnd + 1 : NULL;
   }
   free(zTsv);
-  if (!isFound) {
+  if(!isFound) {
     fail_msg("%s: no row %s %s", zPath, zName, zMetric);
   }
   return v;
@@ -154,31 +157,32 @@ static inline double tu_ref(const char *zName, const char *zMetric) {
 /* Reads tests/reference/data/<zName>.f32 (little-endian float32) into a
  * new array of exactly nExpect floats the caller frees with free(); fails
  * the test if the file is missing or has another size. */
-static inline float *tu_read_f32(const char *zName, size_t nExpect) {
+static inline float *tu_read_f32(const char *zName, size_t nExpect)
+{
   char zRel[512];
   char zPath[4096];
   size_t nByte;
-  unsigned char *z;  /* File bytes */
-  float *a;          /* Decoded samples */
+  unsigned char *z; /* File bytes */
+  float *a;         /* Decoded samples */
   size_t i;
 
   assert_true((size_t)snprintf(zRel, sizeof(zRel), "data/%s.f32", zName) <
               sizeof(zRel));
   tu_ref_path(zPath, sizeof(zPath), zRel);
   z = (unsigned char *)tu_read_file(zPath, &nByte);
-  if (z == NULL) {
+  if(z == NULL) {
     fail_msg("cannot read %s", zPath);
   }
-  if (nByte != nExpect * 4) {
+  if(nByte != nExpect * 4) {
     free(z);
     fail_msg("%s holds %zu bytes, expected %zu", zPath, nByte, nExpect * 4);
   }
   a = malloc(nExpect * sizeof(float) + 1);
   assert_non_null(a);
-  for (i = 0; i < nExpect; i++) {
+  for(i = 0; i < nExpect; i++) {
     const unsigned char *p = z + 4 * i; /* Little-endian bytes */
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                 (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                 (uint32_t)p[3] << 24;
     memcpy(&a[i], &u, sizeof(u));
   }
   free(z);
@@ -194,7 +198,8 @@ struct tu_plane {
 
 /* Loads the reference plane zName with nChannels samples per pixel. */
 static inline void tu_plane_load(const char *zName, int32_t nChannels,
-                                 struct tu_plane *p) {
+                                 struct tu_plane *p)
+{
   p->nWidth = (int32_t)tu_ref(zName, "width");
   p->nHeight = (int32_t)tu_ref(zName, "height");
   p->a = tu_read_f32(zName, (size_t)p->nWidth * (size_t)p->nHeight *
@@ -209,25 +214,27 @@ static const char *const tu_azPlane[] = {"ramp_64x48", "checker_64x48",
 
 /* cmocka fixture: loads the TU_N_PLANE planes fresh into *state as an
  * array of struct tu_plane; tu_planes_teardown() frees them. */
-static inline int tu_planes_setup(void **state) {
+static inline int tu_planes_setup(void **state)
+{
   struct tu_plane *a = calloc(TU_N_PLANE, sizeof(*a));
   size_t i;
 
-  if (a == NULL) {
+  if(a == NULL) {
     return -1;
   }
-  for (i = 0; i < TU_N_PLANE; i++) {
+  for(i = 0; i < TU_N_PLANE; i++) {
     tu_plane_load(tu_azPlane[i], 1, &a[i]);
   }
   *state = a;
   return 0;
 }
 
-static inline int tu_planes_teardown(void **state) {
+static inline int tu_planes_teardown(void **state)
+{
   struct tu_plane *a = *state;
   size_t i;
 
-  for (i = 0; i < TU_N_PLANE; i++) {
+  for(i = 0; i < TU_N_PLANE; i++) {
     free(a[i].a);
   }
   free(a);
@@ -237,7 +244,8 @@ static inline int tu_planes_teardown(void **state) {
 /* splitmix64 (G. Steele, D. Lea, C. Flood, "Fast splittable pseudorandom
  * number generators", OOPSLA 2014; constants of S. Vigna's public-domain
  * splitmix64.c): a deterministic generator for oracle tests. */
-static inline uint64_t tu_rand(uint64_t *pState) {
+static inline uint64_t tu_rand(uint64_t *pState)
+{
   uint64_t z;
 
   *pState += 0x9e3779b97f4a7c15u;
@@ -248,7 +256,8 @@ static inline uint64_t tu_rand(uint64_t *pState) {
 }
 
 /* Uniform double in [0, 1) with 53 random bits. */
-static inline double tu_rand_unit(uint64_t *pState) {
+static inline double tu_rand_unit(uint64_t *pState)
+{
   return (double)(tu_rand(pState) >> 11) * (1.0 / 9007199254740992.0);
 }
 

@@ -21,3 +21,10 @@ set_tests_properties(pixels_samples pixels_shared_corpus cli
   PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME checksrc
   COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/checksrc.sh ${PROJECT_SOURCE_DIR})
+
+# Further integration tests, one cmake file per area (tests/<area>/*.cmake).
+file(GLOB DICOMQC_AREA_TESTS CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_SOURCE_DIR}/*/tests.cmake)
+foreach(f ${DICOMQC_AREA_TESTS})
+  include(${f})
+endforeach()

@@ -12,6 +12,10 @@
 
 #include <stdint.h>
 
+#include "dicom.h"
+#include "qc.h"
+#include "store.h"
+
 /* Exit codes of dicomqc. */
 #define CLI_EXIT_OK 0 /* Every input processed */
 #define CLI_EXIT_INPUT                                                        \
@@ -37,6 +41,48 @@ int cli_usagef(const char *zCmd, const char *zFmt, ...)
 /* Parses a decimal integer in 1..nMax; returns 0 on success, -1 for junk,
  * negatives, zero or too large values. */
 int cli_parse_uint(const char *z, uint64_t nMax, uint64_t *pOut);
+
+/* The measures of one image (measure.c), shared by `score` and the
+ * node's workers.  Multi-frame images are measured on their middle
+ * frame.  A measure that cannot be computed (an image under 3x3 has no
+ * noise or sharpness) is NAN and left out of output and database. */
+struct cli_result {
+  struct qc_meta meta;     /* Header */
+  int32_t nRows;           /* Rows, 0 if not decoded */
+  int32_t nCols;           /* Columns */
+  int32_t nFrames;         /* Frames */
+  int hasMetrics;          /* 1 if the values below were computed */
+  double noise;            /* Immerkaer sigma, modality units */
+  double sharp;            /* Laplacian variance of the 0..255 rendering */
+  struct qc_exposure expo; /* Exposure statistics, modality units */
+  const char *zError;      /* Failure message (names the file) or NULL */
+  char zErrBuf[600];       /* Storage for zError */
+};
+
+/* Number of metrics a result can hold, for cli_result_metric(). */
+extern const int cli_metric_count;
+
+/* Decodes zPath within pLimits and measures it into *r (always filled:
+ * on failure r->zError says why).  Cannot fail otherwise. */
+void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
+                      struct cli_result *r);
+
+/* Metric i (0 <= i < cli_metric_count) of r: returns 1 and sets name, unit
+ * and value (names and units are static strings) if it was computed, 0 if
+ * absent. */
+int cli_result_metric(const struct cli_result *r, int i, const char **pzName,
+                      const char **pzUnit, double *pValue);
+
+/* Fills *pIn from r's header for a file at zPath (pointers into r and
+ * zPath: valid while they are). */
+void cli_result_instance(const struct cli_result *r, const char *zPath,
+                         struct store_instance *pIn);
+
+/* Writes r's metrics and its verdict ("unscored", or "error" with the
+ * message) for instance iInstance, inside the caller's transaction.
+ * Returns a store status; the message is in store_errmsg(pDb). */
+int cli_result_record(store *pDb, int64_t iInstance,
+                      const struct cli_result *r);
 
 /* Subcommands: argv[0] is the subcommand name.  Return an exit code. */
 int cli_score_main(int argc, char **argv);

@@ -15,8 +15,6 @@
  * the exit code says whether any failed.
  */
 #include <dirent.h>
-#include <math.h>
-#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +25,6 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
-#include "dicom.h"
-#include "qc.h"
-#include "store.h"
 
 /* Options of `score`: one table drives parsing and --help. */
 enum { OPT_JSON, OPT_DB, OPT_QUIET, OPT_MAXDIM, OPT_MAXMIB, OPT_HELP };
@@ -62,46 +57,6 @@ struct scoreCfg {
   int progress;               /* Progress line on a terminal */
 };
 
-/* The measures of one image. */
-struct scoreResult {
-  struct qc_meta meta; /* Header */
-  int32_t nRows, nCols, nFrames;
-  int hasMetrics;          /* 1 if the values below are set */
-  double noise;            /* Immerkaer sigma, modality units */
-  int hasSharp;            /* 1 if sharpness could be computed */
-  double sharp;            /* Laplacian variance of the rendering */
-  struct qc_exposure expo; /* Exposure statistics, modality units */
-  const char *zError;      /* Failure message or NULL */
-  char zErrBuf[600];       /* Storage for zError */
-};
-
-/* Metric rows: name, unit, and where its value is in a result. */
-static const struct {
-  const char *zName;
-  const char *zUnit;
-  size_t iOff;
-} aMetric[] = {
-    {"noise_sigma", "modality units", offsetof(struct scoreResult, noise)},
-    {"exposure_mean", "modality units",
-     offsetof(struct scoreResult, expo.mean)},
-    {"exposure_p01", "modality units", offsetof(struct scoreResult, expo.p01)},
-    {"exposure_p99", "modality units", offsetof(struct scoreResult, expo.p99)},
-    {"clipped_low_fraction", "fraction",
-     offsetof(struct scoreResult, expo.clipLow)},
-    {"clipped_high_fraction", "fraction",
-     offsetof(struct scoreResult, expo.clipHigh)},
-    {"dynamic_range", "modality units",
-     offsetof(struct scoreResult, expo.dynRange)},
-    {"dynamic_range_bits", "bits",
-     offsetof(struct scoreResult, expo.dynRangeBits)},
-};
-#define N_METRIC (int)(sizeof(aMetric) / sizeof(aMetric[0]))
-
-static double metricValue(const struct scoreResult *r, int i)
-{
-  return *(const double *)((const char *)r + aMetric[i].iOff);
-}
-
 static void scoreUsage(FILE *out)
 {
   fprintf(out, "Usage: dicomqc score [OPTIONS] PATH...\n"
@@ -123,69 +78,6 @@ static void scoreUsage(FILE *out)
           cli_exit_help);
 }
 
-/* Measures frame iFrame of pImg into r. */
-static int measure(const struct qc_image *pImg, struct scoreResult *r)
-{
-  int32_t iFrame = pImg->nFrames / 2;
-  size_t nPix = (size_t)pImg->nWidth * pImg->nHeight;
-  float *aLuma = malloc(nPix * sizeof(float));
-  float *aDisp = malloc(nPix * sizeof(float));
-  int rc = QC_ERR_NOMEM;
-  if(aLuma == NULL || aDisp == NULL)
-    goto measure_end;
-  rc = qc_image_luma(pImg, iFrame, aLuma);
-  if(rc)
-    goto measure_end;
-  struct qc_plane raw = {aLuma, pImg->nWidth, pImg->nHeight};
-  rc = qc_exposure_stats(&raw, pImg->detectorMin, pImg->detectorMax, &r->expo);
-  if(rc)
-    goto measure_end;
-  /* Images smaller than 3x3 have no interior: no noise or sharpness. */
-  if(qc_noise_immerkaer(&raw, &r->noise) != QC_OK)
-    r->noise = NAN;
-  r->hasSharp = 0;
-  if(qc_render_display(pImg, &raw, aDisp) == QC_OK) {
-    struct qc_plane disp = {aDisp, pImg->nWidth, pImg->nHeight};
-    r->hasSharp = qc_sharpness_laplacian_var(&disp, &r->sharp) == QC_OK;
-  }
-  r->hasMetrics = 1;
-measure_end:
-  free(aLuma);
-  free(aDisp);
-  return rc;
-}
-
-/* Decodes and measures one file. */
-static void scoreFile(const char *zPath, const struct scoreCfg *cfg,
-                      struct scoreResult *r)
-{
-  dicom_file *f = NULL;
-  struct qc_image *pImg = NULL;
-  memset(r, 0, sizeof(*r));
-  int rc = dicom_open(zPath, &cfg->limits, &f);
-  if(rc == DICOM_OK)
-    dicom_meta_read(f, &r->meta);
-  if(rc == DICOM_OK)
-    rc = dicom_image_read(f, &pImg);
-  if(rc != DICOM_OK) {
-    snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s", dicom_errmsg(f));
-    r->zError = r->zErrBuf;
-    goto score_end;
-  }
-  r->nRows = pImg->nHeight;
-  r->nCols = pImg->nWidth;
-  r->nFrames = pImg->nFrames;
-  rc = measure(pImg, r);
-  if(rc) {
-    snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s: measuring failed: %s", zPath,
-             qc_strstatus(rc));
-    r->zError = r->zErrBuf;
-  }
-score_end:
-  qc_image_free(pImg);
-  dicom_close(f);
-}
-
 static void jsonStr(cJSON *o, const char *zKey, const char *z)
 {
   if(z && z[0])
@@ -195,7 +87,7 @@ static void jsonStr(cJSON *o, const char *zKey, const char *z)
 }
 
 /* Prints the JSON contract line for one result. */
-static int printJson(const char *zPath, const struct scoreResult *r)
+static int printJson(const char *zPath, const struct cli_result *r)
 {
   cJSON *o = cJSON_CreateObject();
   cJSON *m = cJSON_CreateObject();
@@ -221,14 +113,11 @@ static int printJson(const char *zPath, const struct scoreResult *r)
     cJSON_AddNullToObject(o, "frames");
   }
   cJSON_AddItemToObject(o, "metrics", m);
-  if(r->hasMetrics) {
-    for(int i = 0; i < N_METRIC; i++) {
-      double v = metricValue(r, i);
-      if(v == v)
-        cJSON_AddNumberToObject(m, aMetric[i].zName, v);
-    }
-    if(r->hasSharp)
-      cJSON_AddNumberToObject(m, "sharpness_laplacian_var", r->sharp);
+  for(int i = 0; i < cli_metric_count; i++) {
+    const char *zName, *zUnit;
+    double v;
+    if(cli_result_metric(r, i, &zName, &zUnit, &v))
+      cJSON_AddNumberToObject(m, zName, v);
   }
   cJSON_AddNullToObject(o, "quality");
   cJSON_AddStringToObject(o, "verdict", "unscored");
@@ -250,7 +139,7 @@ static void printTableHead(void)
 }
 
 /* Prints one table row (or the error in place of the measures). */
-static void printRow(const char *zPath, const struct scoreResult *r)
+static void printRow(const char *zPath, const struct cli_result *r)
 {
   size_t n = strlen(zPath);
   char zShort[48];
@@ -267,49 +156,22 @@ static void printRow(const char *zPath, const struct scoreResult *r)
   snprintf(zSize, sizeof(zSize), "%dx%d", r->nCols, r->nRows);
   printf("%-40s %-4s %-9s %6d %10.3g %10.4g %10.4g %7.2f %s\n", zShort,
          r->meta.zModality[0] ? r->meta.zModality : "-", zSize, r->nFrames,
-         r->noise, r->hasSharp ? r->sharp : NAN, r->expo.mean,
+         r->noise, r->sharp, r->expo.mean,
          100.0 * (r->expo.clipLow + r->expo.clipHigh), "unscored");
 }
 
-/* Records one result in the database; returns 0 or prints and -1. */
-static int recordDb(store *pDb, const char *zPath, const struct scoreResult *r)
+/* Records one result in the database, one transaction; returns 0, or
+ * prints the reason and returns -1. */
+static int recordDb(store *pDb, const char *zPath, const struct cli_result *r)
 {
-  struct stat st;
-  const struct qc_meta *m = &r->meta;
-  struct store_instance in = {
-      .zSopInstanceUid = m->zSopInstanceUid,
-      .zStudyInstanceUid = m->zStudyUid,
-      .zSeriesInstanceUid = m->zSeriesUid,
-      .zSopClassUid = m->zSopClassUid,
-      .zTransferSyntax = m->zTransferSyntax,
-      .zModality = m->zModality,
-      .zBodyPart = m->zBodyPart,
-      .zStationName = m->zStationName,
-      .zOperatorName = m->zOperatorName,
-      .zInstitution = m->zInstitution,
-      .zAccessionNumber = m->zAccession,
-      .zStudyDate = m->zStudyDate,
-      .zStudyTime = m->zStudyTime,
-      .zFilePath = zPath,
-      .nFileSize = stat(zPath, &st) == 0 ? (int64_t)st.st_size : 0,
-      .nRows = r->nRows,
-      .nColumns = r->nCols,
-      .nFrames = r->nFrames,
-  };
+  struct store_instance in;
   int64_t id = 0;
+  cli_result_instance(r, zPath, &in);
   int rc = store_begin(pDb);
   if(rc == STORE_OK)
     rc = store_instance_put(pDb, &in, &id);
-  for(int i = 0; rc == STORE_OK && r->hasMetrics && i < N_METRIC; i++)
-    if(metricValue(r, i) == metricValue(r, i))
-      rc = store_metric_put(pDb, id, aMetric[i].zName, metricValue(r, i),
-                            aMetric[i].zUnit, -1);
-  if(rc == STORE_OK && r->hasMetrics && r->hasSharp)
-    rc = store_metric_put(pDb, id, "sharpness_laplacian_var", r->sharp,
-                          "display units^2", -1);
   if(rc == STORE_OK)
-    rc = store_verdict_put(pDb, id, r->zError ? "error" : "unscored", NULL,
-                           "[]", r->zError);
+    rc = cli_result_record(pDb, id, r);
   if(rc == STORE_OK)
     rc = store_commit(pDb);
   if(rc != STORE_OK) {
@@ -456,7 +318,7 @@ int cli_score_main(int argc, char **argv)
 {
   struct scoreCfg cfg = {0};
   struct pathList list = {0};
-  struct scoreResult *r = NULL;
+  struct cli_result *r = NULL;
   store *pDb = NULL;
   int iFirst = 0, nBad = 0, exitCode;
   dicom_limits_default(&cfg.limits);
@@ -483,7 +345,7 @@ int cli_score_main(int argc, char **argv)
   for(size_t i = 0; i < list.n; i++) {
     if(cfg.progress)
       fprintf(stderr, "\r[%zu/%zu] %.60s\033[K", i + 1, list.n, list.az[i]);
-    scoreFile(list.az[i], &cfg, r);
+    cli_measure_file(list.az[i], &cfg.limits, r);
     if(cfg.progress)
       fputs("\r\033[K", stderr);
     if(r->zError) {

@@ -14,7 +14,12 @@
  * Rules for editing: never change a migration that has been released;
  * append a new one.  No IF NOT EXISTS: a table that is unexpectedly there
  * means the version is wrong, and failing says so.
-
+ *
+ * Version 2 stamps the file with PRAGMA application_id (STORE_APPLICATION_ID)
+ * and store_open() checks it, so that dicomqc never adds its tables to
+ * another program's SQLite file: a foreign application_id, a version >= 2
+ * without ours, or a version-0 file that already holds tables is refused
+ * with STORE_ERR_CORRUPT.  An empty file is a new database.
  *
  * Tests: tests/unit/test_store.c
  */
@@ -89,11 +94,166 @@ static const struct migration aMigration[] = {
      " error TEXT,"
      " decided_at TEXT NOT NULL"
      ");"},
+    {"create queue, studies and alerts; set application_id",
+     /* The work queue: one row per instance to score.  attempts counts
+    * claims, so store_queue_reset() can give up on a file that stops the
+    * worker every time. */
+     "CREATE TABLE queue ("
+     " instance_id INTEGER PRIMARY KEY"
+     "  REFERENCES instances(id) ON DELETE CASCADE,"
+     " state TEXT NOT NULL CHECK (state IN ('pending','claimed','done')),"
+     " enqueued_at TEXT NOT NULL,"
+     " claimed_at TEXT,"
+     " claimed_by TEXT,"
+     " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+     " last_error TEXT"
+     ");"
+     "CREATE INDEX queue_state ON queue(state, enqueued_at);"
+     /* One row per study.  verdict is 'pending' while it is open;
+    * reasons is a JSON array of sentences. */
+     "CREATE TABLE studies ("
+     " study_instance_uid TEXT PRIMARY KEY,"
+     " modality TEXT,"
+     " first_received_at TEXT NOT NULL,"
+     " last_received_at TEXT NOT NULL,"
+     " instances INTEGER NOT NULL DEFAULT 0 CHECK (instances >= 0),"
+     " complete INTEGER NOT NULL DEFAULT 0 CHECK (complete IN (0, 1)),"
+     " verdict TEXT CHECK (verdict IS NULL OR verdict IN"
+     "  ('pass','warn','retake','unscored','pending')),"
+     " reasons TEXT,"
+     " completed_at TEXT"
+     ");"
+     "CREATE INDEX studies_open ON studies(last_received_at)"
+     " WHERE complete = 0;"
+     "CREATE INDEX studies_last ON studies(last_received_at);"
+     /* The alert outbox.  An image alert has an instance, a study alert
+    * none.  UNIQUE treats NULLs as distinct, so it alone would let
+    * study alerts (instance_id NULL) repeat: the two partial unique
+    * indexes make each alert exist once. */
+     "CREATE TABLE alerts ("
+     " id INTEGER PRIMARY KEY,"
+     " kind TEXT NOT NULL CHECK (kind IN ('image','study')),"
+     " instance_id INTEGER REFERENCES instances(id) ON DELETE CASCADE,"
+     " study_instance_uid TEXT,"
+     " verdict TEXT NOT NULL,"
+     " reasons TEXT,"
+     " created_at TEXT NOT NULL,"
+     " delivered_at TEXT,"
+     " CHECK ((kind = 'image') = (instance_id IS NOT NULL)),"
+     " CHECK (kind = 'image' OR study_instance_uid IS NOT NULL),"
+     " UNIQUE (kind, instance_id, study_instance_uid)"
+     ");"
+     "CREATE UNIQUE INDEX alerts_image_once ON alerts(instance_id)"
+     " WHERE kind = 'image';"
+     "CREATE UNIQUE INDEX alerts_study_once ON alerts(study_instance_uid)"
+     " WHERE kind = 'study';"
+     "CREATE INDEX alerts_undelivered ON alerts(id)"
+     " WHERE delivered_at IS NULL;"
+     /* Studies of instances a version-1 database already holds (scored
+    * by `dicomqc score`, never queued): open, so that
+    * store_studies_close_idle() gives them a verdict. */
+     "INSERT INTO studies(study_instance_uid, modality, first_received_at,"
+     " last_received_at, instances, complete, verdict)"
+     " SELECT i.study_instance_uid,"
+     "  (SELECT m.modality FROM instances m"
+     "   WHERE m.study_instance_uid = i.study_instance_uid"
+     "   AND m.modality IS NOT NULL ORDER BY m.id LIMIT 1),"
+     "  COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', min(i.received_at)),"
+     "   min(i.received_at)),"
+     "  COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', max(i.received_at)),"
+     "   max(i.received_at)),"
+     "  count(*), 0, 'pending'"
+     " FROM instances i WHERE i.study_instance_uid IS NOT NULL"
+     " GROUP BY i.study_instance_uid;"
+     /* STORE_APPLICATION_ID, "DCQC" */
+     "PRAGMA application_id = 1145262403;"},
+};
+
+/* The number in the last migration must be the header's. */
+_Static_assert(STORE_APPLICATION_ID == 1145262403,
+               "schema.c sets the application_id of store.h");
+
+/* First schema version that sets the application_id. */
+#define APPLICATION_ID_VERSION 2
+
+/* What the database header and schema say about who owns the file. */
+struct owner {
+  int64_t iAppId;  /* PRAGMA application_id */
+  int iVersion;    /* PRAGMA user_version */
+  int64_t nObject; /* Rows of sqlite_master: tables, indexes, ... */
 };
 
 int storeMigrationCount(void)
 {
   return (int)(sizeof aMigration / sizeof aMigration[0]);
+}
+
+const char *storeMigrationSql(int i)
+{
+  if(i < 0 || i >= storeMigrationCount()) {
+    return NULL;
+  }
+  return aMigration[i].zSql;
+}
+
+/* Reads the owner facts of the database in one statement, so one read
+ * transaction: another process migrating a new file at the same moment
+ * is seen either before or after, never half-way. */
+static int readOwner(store *p, const char *zPath, struct owner *pOwner)
+{
+  static const char zSql[] =
+      "SELECT (SELECT application_id FROM pragma_application_id),"
+      " (SELECT user_version FROM pragma_user_version),"
+      " (SELECT count(*) FROM sqlite_master)";
+  sqlite3_stmt *pStmt = NULL; /* One-off statement */
+  int rc;                     /* Status */
+
+  rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, NULL);
+  if(rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+  }
+  if(rc == SQLITE_ROW) {
+    pOwner->iAppId = sqlite3_column_int64(pStmt, 0);
+    pOwner->iVersion = sqlite3_column_int(pStmt, 1);
+    pOwner->nObject = sqlite3_column_int64(pStmt, 2);
+    rc = STORE_OK;
+  } else {
+    rc = storeSqlErr(p, rc, "store_open: %s: reading the schema version",
+                     zPath);
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/* Refuses a file that is not dicomqc's: another application_id; none
+ * where dicomqc always sets it; or tables in a file dicomqc never
+ * touched (version 0).  An empty file is fine. */
+static int checkOwner(store *p, const char *zPath, const struct owner *pO)
+{
+  /* application_id is a signed 32-bit header field. */
+  unsigned long iApp = (unsigned long)(pO->iAppId & 0xffffffff);
+
+  if(pO->iAppId != 0 && pO->iAppId != STORE_APPLICATION_ID) {
+    return storeErr(p, STORE_ERR_CORRUPT,
+                    "store_open: %s is not a dicomqc database: its SQLite "
+                    "application_id is 0x%08lx, dicomqc's is 0x%08lx; "
+                    "give dicomqc a file of its own",
+                    zPath, iApp, (unsigned long)STORE_APPLICATION_ID);
+  }
+  if(pO->iAppId == 0 && pO->iVersion >= APPLICATION_ID_VERSION) {
+    return storeErr(p, STORE_ERR_CORRUPT,
+                    "store_open: %s is not a dicomqc database: schema "
+                    "version %d without dicomqc's application_id",
+                    zPath, pO->iVersion);
+  }
+  if(pO->iVersion == 0 && pO->nObject > 0) {
+    return storeErr(p, STORE_ERR_CORRUPT,
+                    "store_open: %s is not a dicomqc database: it holds "
+                    "%lld tables or indexes but no dicomqc schema; give "
+                    "dicomqc a file of its own",
+                    zPath, (long long)pO->nObject);
+  }
+  return STORE_OK;
 }
 
 /* Records the refusal of a database at schema version v. */
@@ -113,6 +273,7 @@ static int migrateOne(store *p, const char *zPath, int *pV)
 {
   int n = storeMigrationCount(); /* Latest version */
   char zBump[48];                /* PRAGMA user_version=v+1 */
+  struct owner owner;            /* Header seen under the write lock */
   int v = 0;                     /* Version seen under the write lock */
   int rc;                        /* Status */
 
@@ -121,10 +282,14 @@ static int migrateOne(store *p, const char *zPath, int *pV)
   if(rc != STORE_OK) {
     return rc;
   }
-  rc = storePragmaInt(p, "user_version", "store_open", &v);
+  rc = readOwner(p, zPath, &owner);
+  if(rc == STORE_OK) {
+    rc = checkOwner(p, zPath, &owner);
+  }
   if(rc != STORE_OK) {
     goto migrate_end;
   }
+  v = owner.iVersion;
   if(v < 0 || v > n) {
     rc = tooNew(p, zPath, v);
     goto migrate_end;
@@ -156,18 +321,35 @@ migrate_end:
   return rc;
 }
 
+int storeCheckOwner(store *p, const char *zPath)
+{
+  struct owner owner; /* Who the file belongs to */
+  int rc;             /* Status */
+
+  rc = readOwner(p, zPath, &owner);
+  if(rc == STORE_OK) {
+    rc = checkOwner(p, zPath, &owner);
+  }
+  return rc;
+}
+
 int storeMigrate(store *p, const char *zPath)
 {
+  struct owner owner;            /* Who the file belongs to */
   int n = storeMigrationCount(); /* Latest version */
   int v = 0;                     /* Current version */
   int rc;                        /* Status */
 
   STORE_ASSERT(p != NULL && p->db != NULL && zPath != NULL);
   /* Read without a write lock: an up-to-date database needs none. */
-  rc = storePragmaInt(p, "user_version", "store_open", &v);
+  rc = readOwner(p, zPath, &owner);
+  if(rc == STORE_OK) {
+    rc = checkOwner(p, zPath, &owner);
+  }
   if(rc != STORE_OK) {
     return rc;
   }
+  v = owner.iVersion;
   if(v < 0 || v > n) {
     return tooNew(p, zPath, v);
   }

@@ -11,7 +11,8 @@
  * several processes sharing one file (busy timeout), then schema.c brings
  * the schema up to date.  Every failure leaves a message on the handle
  * naming the operation, the file or value, and SQLite's explanation.
-
+ * It also holds the helpers the other files share: the clock, binding,
+ * stepping and the own-transaction pattern.
  *
  * Tests: tests/unit/test_store.c
  */
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Text of each store_status, indexed by value. */
@@ -37,7 +39,8 @@ static const char *const azStatus[] = {
     "row breaks a database constraint",           /* STORE_ERR_CONSTRAINT */
     "database schema is newer than this program", /* STORE_ERR_VERSION */
     "database file is corrupt or not a database", /* STORE_ERR_CORRUPT */
-    "SQL error"                                   /* STORE_ERR_SQL */
+    "SQL error",                                  /* STORE_ERR_SQL */
+    "invalid value refused"                       /* STORE_ERR_INVALID */
 };
 
 const char *store_strstatus(int rc)
@@ -323,7 +326,11 @@ static int openDb(store *p, const char *zPath)
   sqlite3_extended_result_codes(p->db, 1);
   sqlite3_busy_timeout(p->db, STORE_BUSY_MS);
   if(!isMem) {
-    rc = setWal(p, zPath);
+    /* Another program's database is refused before WAL touches it. */
+    rc = storeCheckOwner(p, zPath);
+    if(rc == STORE_OK) {
+      rc = setWal(p, zPath);
+    }
     if(rc != STORE_OK) {
       return rc;
     }
@@ -484,4 +491,136 @@ int store_rollback(store *p)
     return STORE_OK;
   }
   return storeStmtExec(p, STORE_STMT_ROLLBACK, "ROLLBACK", "store_rollback");
+}
+
+void storeTimeNow(char *zBuf)
+{
+  struct timespec ts; /* Now, from the system */
+  struct tm tm;       /* Its UTC calendar form */
+  size_t n;           /* Characters written by strftime */
+
+  if(clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+     gmtime_r(&ts.tv_sec, &tm) == NULL) {
+    /* Cannot happen with CLOCK_REALTIME and a valid time_t. */
+    snprintf(zBuf, STORE_TIME_MAX, "1970-01-01T00:00:00.000Z");
+    return;
+  }
+  n = strftime(zBuf, STORE_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(zBuf + n, STORE_TIME_MAX - n, ".%03ldZ",
+           (long)(ts.tv_nsec / 1000000));
+}
+
+void storeNow(store *p, char *zBuf)
+{
+  STORE_ASSERT(p != NULL && zBuf != NULL);
+  if(p->zNow[0] != '\0') {
+    memcpy(zBuf, p->zNow, STORE_TIME_MAX);
+    return;
+  }
+  storeTimeNow(zBuf);
+}
+
+int storeBindText(sqlite3_stmt *pStmt, int i, const char *z)
+{
+  if(z == NULL) {
+    return sqlite3_bind_null(pStmt, i);
+  }
+  return sqlite3_bind_text(pStmt, i, z, -1, SQLITE_STATIC);
+}
+
+int storeStepDone(store *p, sqlite3_stmt *pStmt, int rcBind, const char *zFmt,
+                  ...)
+{
+  int rc = rcBind; /* SQLite result, then status */
+  va_list ap;      /* Arguments of zFmt */
+  char zCtx[512];  /* The formatted context */
+
+  if(rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+  }
+  if(rc == SQLITE_DONE) {
+    storeStmtDone(pStmt);
+    return STORE_OK;
+  }
+  va_start(ap, zFmt);
+  vsnprintf(zCtx, sizeof zCtx, zFmt, ap);
+  va_end(ap);
+  rc = storeSqlErr(p, rc, "%s", zCtx);
+  storeStmtDone(pStmt);
+  return rc;
+}
+
+int storeTimeNorm(store *p, const char *zTime, const char *zOp, char *zBuf)
+{
+  static const char zSql[] = "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?1)";
+  sqlite3_stmt *pStmt = NULL; /* Cached statement */
+  const unsigned char *z;     /* The normalised time, or NULL */
+  int rc;                     /* Status */
+
+  rc = storeStmt(p, STORE_STMT_TIME_NORM, zSql, zOp, &pStmt);
+  if(rc != STORE_OK) {
+    return rc;
+  }
+  rc = storeBindText(pStmt, 1, zTime);
+  if(rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+  }
+  if(rc != SQLITE_ROW) {
+    rc = storeSqlErr(p, rc, "%s: reading time '%s'", zOp, zTime);
+  } else {
+    z = sqlite3_column_text(pStmt, 0);
+    if(z == NULL || strlen((const char *)z) >= STORE_TIME_MAX) {
+      rc = storeErr(p, STORE_MISUSE,
+                    "%s: '%s' is not a time (use UTC ISO-8601 such as "
+                    "2026-11-27T14:00:00.000Z)",
+                    zOp, zTime);
+    } else {
+      snprintf(zBuf, STORE_TIME_MAX, "%s", (const char *)z);
+      rc = STORE_OK;
+    }
+  }
+  storeStmtDone(pStmt);
+  return rc;
+}
+
+int store_clock_set(store *p, const char *zNow)
+{
+  char zBuf[STORE_TIME_MAX]; /* zNow normalised */
+  int rc = storeCheck(p);    /* Status */
+
+  if(rc != STORE_OK) {
+    return rc;
+  }
+  if(zNow == NULL) {
+    p->zNow[0] = '\0';
+    return STORE_OK;
+  }
+  rc = storeTimeNorm(p, zNow, "store_clock_set", zBuf);
+  if(rc == STORE_OK) {
+    memcpy(p->zNow, zBuf, sizeof zBuf);
+  }
+  return rc;
+}
+
+int storeTxnBegin(store *p, const char *zOp)
+{
+  if(!sqlite3_get_autocommit(p->db)) {
+    return storeErr(p, STORE_MISUSE,
+                    "%s: a transaction is open on this handle; this "
+                    "function runs its own, so commit or roll back first",
+                    zOp);
+  }
+  return storeStmtExec(p, STORE_STMT_BEGIN, "BEGIN IMMEDIATE", zOp);
+}
+
+int storeTxnEnd(store *p, int rc)
+{
+  if(rc == STORE_OK) {
+    rc = storeStmtExec(p, STORE_STMT_COMMIT, "COMMIT", "committing");
+  }
+  if(rc != STORE_OK && !sqlite3_get_autocommit(p->db)) {
+    /* Keep the message of the failure, not of the rollback. */
+    (void)sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  return rc;
 }

@@ -61,8 +61,35 @@ enum store_stmt_slot {
   STORE_STMT_METRIC_PUT,      /* insert or replace one metric */
   STORE_STMT_METRIC_GET,      /* value of one metric */
   STORE_STMT_VERDICT_PUT,     /* insert or replace one verdict */
+  STORE_STMT_TIME_NORM,       /* a time normalised (store_clock_set) */
+  STORE_STMT_RX_SAVEPOINT,    /* SAVEPOINT of storeReceiveOne() */
+  STORE_STMT_RX_RELEASE,      /* RELEASE of that savepoint */
+  STORE_STMT_QUEUE_ENQUEUE,   /* (re)queue one instance as pending */
+  STORE_STMT_RX_EXISTS,       /* is a received instance new */
+  STORE_STMT_STUDY_UPDATE,    /* reopen one study */
+  STORE_STMT_STUDY_INSERT,    /* create one study */
+  STORE_STMT_QUEUE_PEEK,      /* any pending row? (no lock) */
+  STORE_STMT_QUEUE_OLDEST,    /* oldest pending row and its path */
+  STORE_STMT_QUEUE_CLAIM,     /* mark one row claimed */
+  STORE_STMT_QUEUE_DONE,      /* mark one row done */
+  STORE_STMT_QUEUE_EXISTS,    /* does an instance have a queue row */
+  STORE_STMT_QUEUE_DEPTH,     /* pending and claimed counts */
+  STORE_STMT_QUEUE_GIVE_UP,   /* verdict error for abandoned rows */
+  STORE_STMT_QUEUE_RESET,     /* claimed rows back to pending */
+  STORE_STMT_ALERT_IMAGE,     /* image alert for a retake verdict */
+  STORE_STMT_STUDY_IDLE,      /* studies ready to close */
+  STORE_STMT_STUDY_CLOSE,     /* close one study with its verdict */
+  STORE_STMT_ALERT_STUDY,     /* study alert for a retake study */
+  STORE_STMT_STUDY_LIST,      /* studies, newest first, filtered */
+  STORE_STMT_STUDY_GET,       /* one study */
+  STORE_STMT_STUDY_INSTANCES, /* instances of one study */
+  STORE_STMT_METRICS_EACH,    /* metrics of one instance */
   STORE_STMT_COUNT            /* number of slots; keep last */
 };
+
+/* Bytes of a time string with its NUL: "2026-11-27T14:00:00.123Z" is 24
+ * characters; SQLite can write a 5-digit year, so leave room. */
+#define STORE_TIME_MAX 32
 
 /* An open database. */
 struct store {
@@ -72,6 +99,8 @@ struct store {
                                              until first used */
   int hasErr;                  /* 1 once a call has failed (zErr is set) */
   char zErr[STORE_ERRMSG_MAX]; /* Message of the last failing call */
+  char zNow[STORE_TIME_MAX];   /* Fixed "now" (store_clock_set()), or ""
+                                  for the system clock */
 };
 
 /* Formats a message into pStore->zErr and returns rc unchanged, so that
@@ -127,11 +156,78 @@ int storePragmaInt(store *pStore, const char *zPragma, const char *zOp,
  * schema.c. */
 int storeMigrate(store *pStore, const char *zPath);
 
+/* Refuses, with STORE_ERR_CORRUPT, a database that is not dicomqc's (a
+ * foreign application_id, ...; see schema.c).  store_open() calls it
+ * before it changes anything in the file, even the journal mode.
+ * Defined in schema.c. */
+int storeCheckOwner(store *pStore, const char *zPath);
+
 /* Number of migrations schema.c knows: the latest schema version. */
 int storeMigrationCount(void);
 
 /* The connection of a live handle, for tests and for other files of
  * store/.  Owned by the handle. */
 sqlite3 *storeDb(store *pStore);
+
+/* Writes "now" to zBuf (STORE_TIME_MAX bytes) as UTC ISO-8601 with
+ * milliseconds: the handle's fixed clock if set, else the system's.
+ * Cannot fail. */
+void storeNow(store *pStore, char *zBuf);
+
+/* Writes the system clock's now to zBuf (STORE_TIME_MAX bytes) in the
+ * same form.  Cannot fail. */
+void storeTimeNow(char *zBuf);
+
+/* Normalises zTime (any time SQLite's date functions read) into zBuf
+ * (STORE_TIME_MAX bytes) as UTC ISO-8601 with milliseconds.  Returns
+ * STORE_OK, STORE_MISUSE naming zOp when zTime is not a time, or the
+ * SQLite failure. */
+int storeTimeNorm(store *pStore, const char *zTime, const char *zOp,
+                  char *zBuf);
+
+/* Binds z as text, or NULL when z is NULL.  The text must outlive the
+ * step (SQLITE_STATIC). */
+int storeBindText(sqlite3_stmt *pStmt, int i, const char *z);
+
+/* Steps pStmt, which returns no rows, to completion if rcBind (the result
+ * of binding its parameters) is SQLITE_OK, then resets it.  Returns
+ * STORE_OK or the failure, with zFmt... as the context of the message. */
+int storeStepDone(store *pStore, sqlite3_stmt *pStmt, int rcBind,
+                  const char *zFmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Takes the write lock (BEGIN IMMEDIATE) for a function that runs its
+ * own transaction; STORE_MISUSE naming zOp if one is open already. */
+int storeTxnBegin(store *pStore, const char *zOp);
+
+/* Ends the transaction of storeTxnBegin(): commits when rc is STORE_OK,
+ * else rolls back keeping the message.  Returns rc, or the commit's
+ * failure (after rolling back). */
+int storeTxnEnd(store *pStore, int rc);
+
+/* The receive step of store_writer_receive() on one connection, inside
+ * a savepoint (so inside or outside a caller's transaction): instance,
+ * queue and study rows.  Writes the instance id to *piId.  Defined in
+ * queue.c; the writer thread and the tests' one-transaction-per-image
+ * baseline call it. */
+int storeReceiveOne(store *pStore, const struct store_instance *pInst,
+                    int64_t *piId /* OUT */);
+
+/* The SQL of migration i (0-based), so that tests can build a database
+ * of an older version; NULL when out of range. */
+const char *storeMigrationSql(int i);
+
+/* Test hooks of the writer (writer.c).  storeWriterHold(w, 1) keeps the
+ * writer thread from taking requests until storeWriterHold(w, 0), so a
+ * test can queue several and see them committed as one batch;
+ * storeWriterWaiting() counts the queued requests; storeWriterMaxBatch()
+ * caps the requests per transaction (0: no cap; 1 gives the
+ * one-transaction-per-image baseline). */
+void storeWriterHold(store_writer *pWriter, int isHeld);
+int storeWriterWaiting(store_writer *pWriter);
+void storeWriterMaxBatch(store_writer *pWriter, int nMax);
 
 #endif /* DICOMQC_STORE_INT_H */

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * test_store.c - unit tests of store/ (store.c, schema.c, results.c).
+ * The archive, queue, writer and studies have their own files
+ * (test_store_archive.c, test_store_queue.c, test_store_writer.c,
+ * test_store_studies.c).
  *
- * The focus is what the rest of dicomqc relies on: the schema is created
- * by its migrations and reopening does not repeat them; a database from a
- * newer dicomqc is refused; a file database is private (0600) and in WAL
- * mode; writes round-trip, re-scoring a file adds no rows, metrics and
- * verdicts are replaced, bad rows give a status and a message rather
- * than a crash, and rollback discards.  Most tests get a fresh ":memory:"
- * database; those about files get a fresh directory from mkdtemp(),
- * removed afterwards.  After each test a consistency check runs SQLite's
- * integrity and foreign-key checks, as Redis's checkConsistency does.
- * Tests read rows back through storeDb() (store_int.h) and plain SQL.
+ * The focus is what the rest of dicomqc relies on: the schema is created by
+ * its migrations and reopening does not repeat them; a database from a newer
+ * dicomqc, or another program's SQLite file (application_id), is refused; a
+ * version-1 database upgrades in place; a file database is private (0600) and
+ * in WAL mode; writes round-trip, re-scoring a file adds no rows, metrics and
+ * verdicts are replaced, bad rows give a status and a message rather than a
+ * crash, and rollback discards.  Most tests get a fresh ":memory:" database;
+ * those about files get a fresh directory from mkdtemp(), removed afterwards.
+ * After each test a consistency check runs SQLite's integrity and foreign-key
+ * checks, as Redis's checkConsistency does.  Tests read rows back through
+ * storeDb() (store_int.h) and plain SQL.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, umask */
@@ -210,7 +214,9 @@ static void test_store_open_memory_version_equals_migration_count(void **state)
   assert_int_equal(sqlInt(storeDb(pStore),
                           "SELECT count(*) FROM "
                           "sqlite_master WHERE type = 'table'"),
-                   3);
+                   6);
+  assert_int_equal(sqlInt(storeDb(pStore), "PRAGMA application_id"),
+                   STORE_APPLICATION_ID);
 }
 
 static void test_store_open_memory_pragmas_set(void **state)
@@ -276,6 +282,35 @@ test_store_open_newer_version_returns_STORE_ERR_VERSION(void **state)
   store_close(pStore);
 }
 
+/* Makes zPath a database of schema version v, as the dicomqc that knew
+ * only v migrations would have left it, with one instance of study
+ * "1.2.3" when v >= 1. */
+static void makeOldDatabase(const char *zPath, int v)
+{
+  sqlite3 *db = NULL;
+  char zSql[64];
+  int i;
+
+  assert_int_equal(sqlite3_open(zPath, &db), SQLITE_OK);
+  for(i = 0; i < v; i++) {
+    assert_int_equal(sqlite3_exec(db, storeMigrationSql(i), NULL, NULL, NULL),
+                     SQLITE_OK);
+  }
+  snprintf(zSql, sizeof zSql, "PRAGMA user_version=%d", v);
+  assert_int_equal(sqlite3_exec(db, zSql, NULL, NULL, NULL), SQLITE_OK);
+  if(v >= 1) {
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO instances(sop_instance_uid,"
+                     " study_instance_uid, modality, file_path, received_at)"
+                     " VALUES('1.2.3.4', '1.2.3', 'CR', 'a.dcm',"
+                     " '2024-05-01T12:00:00.000Z')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+  }
+  sqlite3_close(db);
+}
+
 static void
 test_store_open_failing_migration_rolls_back_whole_step(void **state)
 {
@@ -283,22 +318,120 @@ test_store_open_failing_migration_rolls_back_whole_step(void **state)
   store *pStore = NULL;
   sqlite3 *db = NULL;
 
-  /* A version-0 file that already has a "verdicts" table makes migration
-   * 1 fail at its last statement, after it has created the others. */
+  /* A version-1 file that already has an "alerts" table makes migration
+   * 2 fail part-way, after it has created the queue and studies. */
+  makeOldDatabase(pTmp->zPath, 1);
+  assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "CREATE TABLE alerts(x)", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_ERR_SQL);
+  assertContains(store_errmsg(pStore), "migration 2");
+  assertContains(store_errmsg(pStore), "already exists");
+  store_close(pStore);
+  /* Nothing of the step stayed: same tables, version, application_id. */
+  assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
+  assert_int_equal(sqlInt(db, "PRAGMA user_version"), 1);
+  assert_int_equal(sqlInt(db, "PRAGMA application_id"), 0);
+  assert_int_equal(sqlInt(db, "SELECT count(*) FROM sqlite_master WHERE"
+                              " name IN ('queue', 'studies')"),
+                   0);
+  assert_int_equal(sqlInt(db, "SELECT count(*) FROM instances"), 1);
+  sqlite3_close(db);
+}
+
+static void test_store_open_version_1_upgrades_in_place(void **state)
+{
+  struct tmp_db *pTmp = *state;
+  store *pStore = NULL;
+  sqlite3 *db;
+  char zText[128];
+
+  makeOldDatabase(pTmp->zPath, 1);
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  db = storeDb(pStore);
+  assert_int_equal(sqlInt(db, "PRAGMA user_version"), 2);
+  assert_int_equal(sqlInt(db, "PRAGMA application_id"), STORE_APPLICATION_ID);
+  assert_int_equal(instanceCount(pStore), 1);
+  /* The instance's study exists, open, never queued. */
+  sqlText(db,
+          "SELECT study_instance_uid || '|' || modality || '|' ||"
+          " instances || '|' || complete || '|' || verdict || '|' ||"
+          " first_received_at FROM studies",
+          zText, sizeof zText);
+  assert_string_equal(zText, "1.2.3|CR|1|0|pending|2024-05-01T12:00:00.000Z");
+  assert_int_equal(sqlInt(db, "SELECT count(*) FROM queue"), 0);
+  checkConsistency(pStore);
+  store_close(pStore);
+  /* Opening again changes nothing. */
+  pStore = NULL;
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  assert_int_equal(sqlInt(storeDb(pStore), "SELECT count(*) FROM studies"), 1);
+  store_close(pStore);
+}
+
+static void
+test_store_open_foreign_application_id_returns_CORRUPT(void **state)
+{
+  struct tmp_db *pTmp = *state;
+  store *pStore = NULL;
+  sqlite3 *db = NULL;
+  char zMode[16];
+
+  /* 0x47504b47 is GeoPackage's ("GPKG"), from SQLite's magic.txt. */
+  assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "PRAGMA application_id = 1196444487", NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_ERR_CORRUPT);
+  assertContains(store_errmsg(pStore), "not a dicomqc database");
+  assertContains(store_errmsg(pStore), "0x47504b47");
+  assertContains(store_errmsg(pStore), pTmp->zPath);
+  store_close(pStore);
+  /* Untouched: still no tables, and not switched to WAL. */
+  assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
+  assert_int_equal(sqlInt(db, "SELECT count(*) FROM sqlite_master"), 0);
+  sqlText(db, "PRAGMA journal_mode", zMode, sizeof zMode);
+  assert_string_equal(zMode, "delete");
+  sqlite3_close(db);
+}
+
+static void
+test_store_open_foreign_tables_at_version_0_return_CORRUPT(void **state)
+{
+  struct tmp_db *pTmp = *state;
+  store *pStore = NULL;
+  sqlite3 *db = NULL;
+
   assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
   assert_int_equal(
       sqlite3_exec(db, "CREATE TABLE verdicts(x)", NULL, NULL, NULL),
       SQLITE_OK);
   sqlite3_close(db);
-  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_ERR_SQL);
-  assertContains(store_errmsg(pStore), "migration 1");
-  assertContains(store_errmsg(pStore), "already exists");
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_ERR_CORRUPT);
+  assertContains(store_errmsg(pStore), "no dicomqc schema");
   store_close(pStore);
-  /* Nothing of the step stayed: same tables, same version. */
+}
+
+static void
+test_store_open_version_2_without_application_id_is_CORRUPT(void **state)
+{
+  struct tmp_db *pTmp = *state;
+  store *pStore = NULL;
+  sqlite3 *db = NULL;
+
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  store_close(pStore);
   assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
-  assert_int_equal(sqlInt(db, "PRAGMA user_version"), 0);
-  assert_int_equal(sqlInt(db, "SELECT count(*) FROM sqlite_master"), 1);
+  assert_int_equal(
+      sqlite3_exec(db, "PRAGMA application_id = 0", NULL, NULL, NULL),
+      SQLITE_OK);
   sqlite3_close(db);
+  pStore = NULL;
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_ERR_CORRUPT);
+  assertContains(store_errmsg(pStore), "without dicomqc's application_id");
+  store_close(pStore);
 }
 
 static void test_store_open_file_journal_mode_is_wal(void **state)
@@ -824,7 +957,8 @@ static void test_store_strstatus_every_status_has_distinct_text(void **state)
                                 STORE_ERR_CONSTRAINT,
                                 STORE_ERR_VERSION,
                                 STORE_ERR_CORRUPT,
-                                STORE_ERR_SQL};
+                                STORE_ERR_SQL,
+                                STORE_ERR_INVALID};
   const size_t n = sizeof aStatus / sizeof aStatus[0];
   size_t i, j;
 
@@ -855,6 +989,10 @@ int main(void)
       DIR_TEST(test_store_open_file_reopen_keeps_schema_and_rows),
       DIR_TEST(test_store_open_newer_version_returns_STORE_ERR_VERSION),
       DIR_TEST(test_store_open_failing_migration_rolls_back_whole_step),
+      DIR_TEST(test_store_open_version_1_upgrades_in_place),
+      DIR_TEST(test_store_open_foreign_application_id_returns_CORRUPT),
+      DIR_TEST(test_store_open_foreign_tables_at_version_0_return_CORRUPT),
+      DIR_TEST(test_store_open_version_2_without_application_id_is_CORRUPT),
       DIR_TEST(test_store_open_file_journal_mode_is_wal),
       DIR_TEST(test_store_open_new_file_mode_is_0600),
       DIR_TEST(test_store_open_missing_directory_returns_STORE_ERR_IO),

@@ -130,6 +130,141 @@ int dicom_image_read(dicom_file *pFile, struct qc_image **ppImg);
 int dicom_decode(dicom_file *pFile, struct dicom_pixels **ppPix,
                  struct qc_image **ppImg);
 
+/* ---------------------------------------------------------------------
+ * The DICOM listener (SCP), dicom_scp.cc.
+ *
+ * Verification (C-ECHO) and Storage (C-STORE) for every storage SOP
+ * class DCMTK 3.6.7 knows, in the transfer syntaxes the decoder handles:
+ * implicit/explicit VR little endian, explicit VR big endian, deflated,
+ * JPEG .50 .51 .57 .70, JPEG-LS .80 .81, RLE .5, JPEG 2000 .90 .91 and
+ * HTJ2K .201 .202 .203 (all 1.2.840.10008.1.2...).  For each proposed
+ * presentation context the first transfer syntax in the proposer's order
+ * that is in this list is accepted, so a sender never has to convert.
+ *
+ * A received object is written straight from the network to a temp file
+ * (Part 10: preamble, a File Meta group we write with the transfer syntax
+ * of the presentation context, then the dataset bytes exactly as they
+ * arrived; nothing is parsed or transcoded, memory stays at one PDU per
+ * association), then handed to the xStore callback, which decides the
+ * status.  Associations run concurrently on threads (DCMTK's SCP pool),
+ * one thread each.
+ *
+ * Network notes: our sockets get TCP_NODELAY whatever the environment
+ * says, and TCP_QUICKACK is re-armed after every read, so a sender that
+ * keeps Nagle's algorithm on is not held up by our delayed ACKs (Linux).
+ * Peers are reported by IPv4 address; no reverse DNS lookup is done
+ * (DCMTK's process-wide dcmDisableGethostbyaddr is set).  IPv4 only.
+ * A connection that sends nothing holds the accepting thread for at most
+ * acseTimeout seconds (DCMTK reads the A-ASSOCIATE-RQ on that thread).
+ * --------------------------------------------------------------------- */
+
+typedef struct dicom_scp dicom_scp;
+
+/* One received C-STORE, as the xStore callback sees it.  Every pointer
+ * is owned by the SCP and valid only during the callback. */
+struct dicom_scp_instance {
+  const char *zTempPath;       /* The complete received file (see above),
+                                  in zTempDir, mode 0600 */
+  const char *zSopClassUid;    /* Affected SOP Class UID of the request
+                                  (untrusted: validate before use) */
+  const char *zSopInstanceUid; /* Affected SOP Instance UID of the request
+                                  (untrusted: validate before use) */
+  const char *zTransferSyntax; /* UID of the presentation context */
+  const char *zCallingAet;     /* Peer's AE title, spaces trimmed */
+  const char *zCalledAet;      /* AE title the peer called (= our zAet) */
+  const char *zPeerHost;       /* Peer's IPv4 address, dotted */
+  uint64_t nBytes;             /* Size of zTempPath, bytes */
+};
+
+/* Configuration of a listener.  dicom_scp_new() copies it, strings too. */
+struct dicom_scp_config {
+  uint16_t port;              /* TCP port, 1..65535; 0 = any free port (read
+                             it back with dicom_scp_port()) */
+  const char *zBindAddr;      /* IPv4 address or host name to listen on;
+                             NULL = all interfaces */
+  const char *zAet;           /* Our AE title, 1..16 characters; the called AE
+                             title must equal it (else rejected, logged) */
+  int nMaxAssoc;              /* Concurrent associations, 1..1000, default 16;
+                             more are rejected (local limit exceeded) */
+  int acseTimeout;            /* Seconds to wait for association messages,
+                             1..3600, default 30 */
+  int dimseTimeout;           /* Seconds to wait for the next DIMSE message or
+                             PDU, 1..86400, default 60: an idle or dead
+                             peer loses its association after this */
+  uint32_t maxPdu;            /* Largest PDU we receive, bytes, 4096..131072
+                             (DCMTK's range), default 65536 */
+  const char *const *azAllow; /* nAllow entries "AE" or "AE@HOST" (HOST:
+                             IPv4 address or a name resolved at each
+                             association); the calling AE title must
+                             match one.  NULL/0 = everyone allowed */
+  int nAllow;                 /* Entries in azAllow, 0..1000 */
+  const char *zTempDir;       /* Existing directory for in-progress files, on
+                             the archive's filesystem so a rename is
+                             atomic */
+  void *pCtx;                 /* Passed to xStore and xLog */
+  /* Called on the association's thread, possibly from several threads at
+   * once, after the file is complete.  Returns the DIMSE status to send:
+   * 0x0000 success, 0xA700 out of resources, 0xA900 dataset does not
+   * match SOP class, 0xC000 cannot understand, or a 0xB000-range warning.
+   * From the call on, the callback owns zTempPath: it must rename or
+   * unlink it; if it returns a failure it must have unlinked it.
+   * Required. */
+  uint16_t (*xStore)(void *pCtx, const struct dicom_scp_instance *pInst);
+  /* One structured log line: key=value pairs (values with spaces are
+   * double-quoted), no newline, e.g. "event=assoc_rejected
+   * calling_aet=FOO peer=127.0.0.1 reason=calling_aet_not_allowed".
+   * zLevel is "info", "warn" or "error".  Called from several threads at
+   * once.  May be NULL.  Events: assoc_accepted, assoc_end (counts),
+   * assoc_rejected (reason), assoc_failed, store_failed. */
+  void (*xLog)(void *pCtx, const char *zLevel, const char *zLine);
+};
+
+/* Fills *pCfg with the defaults above: port 11112, zAet "DICOMQC",
+ * nMaxAssoc 16, acseTimeout 30, dimseTimeout 60, maxPdu 65536, everything
+ * else 0/NULL.  Cannot fail. */
+void dicom_scp_config_default(struct dicom_scp_config *pCfg);
+
+/* Validates *pCfg, copies it and binds and listens on the port, so that a
+ * busy port is reported here, before dicom_scp_run(); connections that
+ * arrive before run() wait in the listen queue.  On success *ppScp is a
+ * new handle (free it with dicom_scp_free()) and DICOM_OK is returned.
+ * On failure *ppScp is NULL and zErr (nErr bytes, may be NULL/0) says
+ * why, naming the value, port or directory: DICOM_MISUSE (invalid
+ * configuration), DICOM_ERR_IO (the port cannot be bound: in use or not
+ * permitted; zTempDir missing or not writable) or DICOM_ERR_NOMEM.
+ * Tests: tests/scp/test_scp.sh. */
+int dicom_scp_new(const struct dicom_scp_config *pCfg, dicom_scp **ppScp,
+                  char *zErr, size_t nErr);
+
+/* The TCP port the listener is bound to (useful with port 0); 0 for a
+ * NULL handle. */
+uint16_t dicom_scp_port(dicom_scp *pScp);
+
+/* Accepts and serves associations until dicom_scp_stop(), then waits for
+ * the associations in flight and returns DICOM_OK.  Blocks the calling
+ * thread; call it once per handle.  Returns DICOM_MISUSE for a bad handle
+ * or a second call, DICOM_ERR_IO if DCMTK's network cannot be set up
+ * (message in dicom_scp_errmsg()). */
+int dicom_scp_run(dicom_scp *pScp);
+
+/* Asks dicom_scp_run() to return: no new association is accepted
+ * (connections are refused), an object being received is finished and
+ * answered, then its association is aborted at the next message
+ * boundary; idle associations are aborted at once.  So run() returns
+ * within about one object's transfer time, at most dimseTimeout per PDU.
+ * Callable from any thread, before or during run(), more than once; it
+ * only sets a flag and writes to a pipe (async-signal-safe, though a
+ * signal-handling thread is the intended caller). */
+void dicom_scp_stop(dicom_scp *pScp);
+
+/* Closes the socket and frees the handle.  Must not be called while
+ * dicom_scp_run() is executing.  NULL is a no-op. */
+void dicom_scp_free(dicom_scp *pScp);
+
+/* The last error message of pScp ("" if none), owned by the handle and
+ * valid until the next call on it; a static message for NULL. */
+const char *dicom_scp_errmsg(dicom_scp *pScp);
+
 #ifdef __cplusplus
 }
 #endif

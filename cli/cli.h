@@ -11,6 +11,7 @@
 #define DICOMQC_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dicom.h"
 #include "qc.h"
@@ -84,7 +85,58 @@ void cli_result_instance(const struct cli_result *r, const char *zPath,
 int cli_result_record(store *pDb, int64_t iInstance,
                       const struct cli_result *r);
 
+/* Writes the current UTC time as "2026-11-27T14:00:00.123Z" (log.c). */
+void cli_now_iso(char *zBuf, size_t nBuf);
+
+/* One structured log line on stderr: "ts=... level=LEVEL " + the
+ * formatted key=value pairs (no newline in zFmt).  Thread-safe. */
+void cli_log(const char *zLevel, const char *zFmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Quotes z for a log value into zBuf (size nBuf, >= 3): "..." with \",
+ * \\ and \xHH for control characters, truncated to fit.  Returns
+ * zBuf. */
+const char *cli_logq(char *zBuf, size_t nBuf, const char *z);
+
+/* Settings of `dicomqc serve` (config.c).  Sizes are bytes, times
+ * seconds.  Empty zArchive/zDb mean DATA_DIR/archive and
+ * DATA_DIR/dicomqc.db. */
+struct cli_serve_cfg {
+  char zAet[17];          /* Our AE title, 1..16 characters */
+  uint32_t nPort;         /* TCP port; 0 = any free port */
+  char zDataDir[1024];    /* Data folder */
+  char zArchive[1024];    /* Archive folder, "" = DATA_DIR/archive */
+  char zDb[1024];         /* Database, "" = DATA_DIR/dicomqc.db */
+  uint32_t nMaxAssoc;     /* Concurrent associations, 1..256 */
+  char zAllow[4096];      /* "AE[@HOST],..." or "" for everyone */
+  uint32_t nWorkers;      /* Scoring threads, 1..256 */
+  uint32_t nStudyIdle;    /* Seconds without a new instance: study done */
+  char zModelDir[1024];   /* Models and profiles */
+  uint32_t nAcseTimeout;  /* Association negotiation timeout, s */
+  uint32_t nDimseTimeout; /* Timeout between messages, s */
+  uint32_t nMaxPdu;       /* Largest PDU received, bytes */
+};
+
+/* Fills *c with the defaults (port 11112, AE DICOMQC, ./dicomqc-data,
+ * one worker per core ...).  Cannot fail. */
+void cli_serve_cfg_default(struct cli_serve_cfg *c);
+
+/* Reads the INI file zFile (section [node], keys as in --help) into *c.
+ * Returns 0, or -1 after naming every problem on stderr. */
+int cli_serve_cfg_file(struct cli_serve_cfg *c, const char *zFile);
+
+/* Applies --zFlag zValue (zValue NULL when missing).  Returns 0, or
+ * CLI_EXIT_USAGE after printing the usage error. */
+int cli_serve_cfg_flag(struct cli_serve_cfg *c, const char *zFlag,
+                       const char *zValue);
+
+/* Prints one help entry per setting: flag, text, INI key. */
+void cli_serve_cfg_help(FILE *out);
+
 /* Subcommands: argv[0] is the subcommand name.  Return an exit code. */
 int cli_score_main(int argc, char **argv);
+int cli_serve_main(int argc, char **argv);
+int cli_studies_main(int argc, char **argv);
+int cli_show_main(int argc, char **argv);
 
 #endif /* DICOMQC_CLI_H */

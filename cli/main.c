@@ -18,8 +18,13 @@ static const struct {
   int (*xMain)(int, char **); /* Its entry point */
   const char *zHelp;          /* One line for dicomqc --help */
 } aCmd[] = {
+    {"serve", cli_serve_main,
+     "run the node: receive, archive, index and score images"},
     {"score", cli_score_main,
      "decode DICOM files and print their quality measures"},
+    {"studies", cli_studies_main,
+     "list the studies the node received, with their verdicts"},
+    {"show", cli_show_main, "show one study: instances, measures, verdicts"},
 };
 
 static void usage(FILE *out)

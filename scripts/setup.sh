@@ -22,7 +22,7 @@ esac
 # cJSON); the DCMTK and OpenJPEG command-line tools are the independent
 # decoders the tests and the benchmark compare against.
 PKGS="cmake make gcc g++ pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev
-libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev libinih-dev"
+libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev libinih-dev python3"
 
 missing=""
 for p in $PKGS; do

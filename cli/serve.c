@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * serve.c - `dicomqc serve`: the node.  Wires the DICOM listener
+ * (dicom/), the archive, the index and the work queue (store/) and the
+ * measures (qc/, through measure.c):
+ *
+ *   association thread: C-STORE -> temp file -> header read -> archive
+ *     (fsync, rename, fsync dir) -> index + queue row (group commit) ->
+ *     success status.  Nothing is acknowledged before it is durable.
+ *   worker threads (one per core by default): claim a queue row, decode,
+ *     measure, record metrics + verdict + queue done in one transaction.
+ *   study thread: once a second, studies idle for study_idle seconds get
+ *     their verdict (worst of their images) and, for a retake, an alert
+ *     row in the outbox.
+ *   signal thread: SIGTERM/SIGINT stop the listener; transfers in flight
+ *     finish, workers finish the image in hand, the queue keeps the rest
+ *     for the next start.
+ *
+ * State lives in struct node, passed to every thread; no globals.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_WORKERS 256
+#define MAX_ALLOW   256
+
+/* The running node. */
+struct node {
+  struct cli_serve_cfg cfg;       /* Settings */
+  char zArchive[1100];            /* Archive folder in use */
+  char zDb[1100];                 /* Database file in use */
+  struct dicom_limits limits;     /* Decoding limits for the workers */
+  store_archive *pArchive;        /* Archive, shared by association threads */
+  store_writer *pWriter;          /* Group-commit writer of received rows */
+  store *pDb;                     /* Connection of the study thread */
+  dicom_scp *pScp;                /* The listener */
+  char *azAllow[MAX_ALLOW];       /* Allowlist entries (own copies) */
+  int nAllow;                     /* Entries in azAllow */
+  pthread_t aWorker[MAX_WORKERS]; /* Scoring threads */
+  int nWorker;                    /* Started scoring threads */
+  pthread_t studyThread;          /* Study verdict thread */
+  int hasStudyThread;             /* 1 once started */
+  pthread_mutex_t mu;             /* Guards stopping and the wake-up */
+  pthread_cond_t cv;              /* Signalled on new work and on stop */
+  int stopping;                   /* 1 once the node shuts down */
+  atomic_long nReceived;          /* C-STOREs handed to us */
+  atomic_long nStored;            /* Of those, acknowledged with success */
+  atomic_long nScored;            /* Images scored by the workers */
+};
+
+/* ---- association side --------------------------------------------- */
+
+/* Builds the index row of a received file from its header. */
+static void receivedInstance(const struct qc_meta *m, const char *zPath,
+                             const struct dicom_scp_instance *pInst,
+                             struct store_instance *pIn)
+{
+  memset(pIn, 0, sizeof(*pIn));
+  pIn->zSopInstanceUid = m->zSopInstanceUid;
+  pIn->zStudyInstanceUid = m->zStudyUid;
+  pIn->zSeriesInstanceUid = m->zSeriesUid;
+  pIn->zSopClassUid = m->zSopClassUid;
+  pIn->zTransferSyntax = pInst->zTransferSyntax;
+  pIn->zModality = m->zModality;
+  pIn->zBodyPart = m->zBodyPart;
+  pIn->zStationName = m->zStationName;
+  pIn->zOperatorName = m->zOperatorName;
+  pIn->zInstitution = m->zInstitution;
+  pIn->zAccessionNumber = m->zAccession;
+  pIn->zStudyDate = m->zStudyDate;
+  pIn->zStudyTime = m->zStudyTime;
+  pIn->zCallingAet = pInst->zCallingAet;
+  pIn->zFilePath = zPath;
+  pIn->nFileSize = (int64_t)pInst->nBytes;
+}
+
+/* Reads the header of a received file; returns 0, or a DIMSE failure
+ * status after logging why (the temp file is then removed). */
+static uint16_t readHeader(const struct dicom_scp_instance *pInst,
+                           struct qc_meta *m)
+{
+  char q1[300], q2[300];
+  dicom_file *f = NULL;
+  int rc = dicom_open(pInst->zTempPath, NULL, &f);
+  uint16_t status = 0;
+  if(rc == DICOM_OK)
+    rc = dicom_meta_read(f, m);
+  if(rc != DICOM_OK) {
+    cli_log("warn",
+            "event=store_failed status=0xC000 calling_aet=%s "
+            "sop=%s reason=%s",
+            cli_logq(q1, sizeof(q1), pInst->zCallingAet),
+            cli_logq(q2, sizeof(q2), pInst->zSopInstanceUid),
+            cli_logq(q1, sizeof(q1), dicom_errmsg(f)));
+    status = 0xC000;
+  } else if(strcmp(m->zSopInstanceUid, pInst->zSopInstanceUid) != 0 ||
+            strcmp(m->zSopClassUid, pInst->zSopClassUid) != 0) {
+    /* PS3.4 B.2.3: the dataset must be the instance the request names. */
+    cli_log("warn",
+            "event=store_failed status=0xA900 calling_aet=%s "
+            "sop=%s reason=\"dataset SOP class/instance UID differs from "
+            "the request\"",
+            cli_logq(q1, sizeof(q1), pInst->zCallingAet),
+            cli_logq(q2, sizeof(q2), pInst->zSopInstanceUid));
+    status = 0xA900;
+  }
+  dicom_close(f);
+  if(status)
+    unlink(pInst->zTempPath);
+  return status;
+}
+
+/* xStore of the listener: archive, index, enqueue; then the status. */
+static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
+{
+  struct node *n = pCtx;
+  struct qc_meta m;
+  struct store_instance in;
+  char zFinal[1400], zErr[600], q1[300], q2[300];
+  int outcome = 0;
+  int64_t id = 0;
+  atomic_fetch_add(&n->nReceived, 1);
+  uint16_t status = readHeader(pInst, &m);
+  if(status)
+    return status;
+  int rc = store_archive_commit(n->pArchive, pInst->zTempPath, m.zStudyUid,
+                                m.zSeriesUid, m.zSopInstanceUid, zFinal,
+                                sizeof(zFinal), &outcome);
+  if(rc != STORE_OK) {
+    status = rc == STORE_ERR_INVALID ? 0xC000 : 0xA700;
+    cli_log("error",
+            "event=store_failed status=0x%04X calling_aet=%s "
+            "sop=%s reason=%s",
+            status, cli_logq(q1, sizeof(q1), pInst->zCallingAet),
+            cli_logq(q2, sizeof(q2), m.zSopInstanceUid),
+            cli_logq(zErr, sizeof(zErr), zFinal));
+    return status;
+  }
+  receivedInstance(&m, zFinal, pInst, &in);
+  rc = store_writer_receive(n->pWriter, &in, &id, zErr, sizeof(zErr));
+  if(rc != STORE_OK) {
+    /* Not indexed, so not acknowledged: a new file leaves the archive. */
+    if(outcome != STORE_ARCHIVE_SAME)
+      unlink(zFinal);
+    cli_log("error",
+            "event=store_failed status=0xA700 calling_aet=%s "
+            "sop=%s reason=%s",
+            cli_logq(q1, sizeof(q1), pInst->zCallingAet),
+            cli_logq(q2, sizeof(q2), m.zSopInstanceUid),
+            cli_logq(zFinal, sizeof(zFinal), zErr));
+    return 0xA700;
+  }
+  if(outcome == STORE_ARCHIVE_VERSION)
+    cli_log("warn",
+            "event=duplicate_sop_uid sop=%s kept=%s reason=\"same "
+            "SOP Instance UID, different bytes: both versions kept\"",
+            cli_logq(q2, sizeof(q2), m.zSopInstanceUid),
+            cli_logq(zErr, sizeof(zErr), zFinal));
+  cli_log("info",
+          "event=store id=%lld calling_aet=%s modality=%s study=%s "
+          "sop=%s bytes=%llu outcome=%s",
+          (long long)id, cli_logq(q1, sizeof(q1), pInst->zCallingAet),
+          cli_logq(zErr, sizeof(zErr), m.zModality), m.zStudyUid,
+          m.zSopInstanceUid, (unsigned long long)pInst->nBytes,
+          outcome == STORE_ARCHIVE_NEW    ? "new"
+          : outcome == STORE_ARCHIVE_SAME ? "identical_copy"
+                                          : "new_version");
+  atomic_fetch_add(&n->nStored, 1);
+  pthread_mutex_lock(&n->mu);
+  pthread_cond_broadcast(&n->cv);
+  pthread_mutex_unlock(&n->mu);
+  return 0x0000;
+}
+
+/* xLog of the listener. */
+static void onScpLog(void *pCtx, const char *zLevel, const char *zLine)
+{
+  (void)pCtx;
+  cli_log(zLevel, "%s", zLine);
+}
+
+/* ---- workers ------------------------------------------------------ */
+
+/* Waits up to one second for new work or the stop; returns 1 to stop. */
+static int waitForWork(struct node *n)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += 1;
+  pthread_mutex_lock(&n->mu);
+  if(!n->stopping)
+    pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+  int stop = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  return stop;
+}
+
+static int isStopping(struct node *n)
+{
+  pthread_mutex_lock(&n->mu);
+  int stop = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  return stop;
+}
+
+/* Scores one claimed instance and records it with its queue row in one
+ * transaction.  Returns a store status. */
+static int scoreOne(struct node *n, store *pDb, int64_t id, const char *zPath,
+                    struct cli_result *r)
+{
+  struct timespec t0, t1;
+  char q[700];
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  cli_measure_file(zPath, &n->limits, r);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  int rc = store_begin(pDb);
+  if(rc == STORE_OK)
+    rc = cli_result_record(pDb, id, r);
+  if(rc == STORE_OK)
+    rc = store_alert_image(pDb, id, NULL);
+  if(rc == STORE_OK)
+    rc = store_queue_done(pDb, id, r->zError);
+  if(rc == STORE_OK)
+    rc = store_commit(pDb);
+  if(rc != STORE_OK) {
+    cli_log("error", "event=score_failed id=%lld reason=%s", (long long)id,
+            cli_logq(q, sizeof(q), store_errmsg(pDb)));
+    store_rollback(pDb);
+    return rc;
+  }
+  double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  if(r->zError)
+    cli_log("warn", "event=score id=%lld verdict=error ms=%.1f reason=%s",
+            (long long)id, ms, cli_logq(q, sizeof(q), r->zError));
+  else
+    cli_log("info",
+            "event=score id=%lld verdict=unscored ms=%.1f "
+            "noise_sigma=%.4g sharpness=%.4g exposure_mean=%.4g",
+            (long long)id, ms, r->noise, r->sharp, r->expo.mean);
+  atomic_fetch_add(&n->nScored, 1);
+  return STORE_OK;
+}
+
+/* A scoring thread: claim, score, record, until the node stops. */
+static void *workerMain(void *pArg)
+{
+  struct node *n = pArg;
+  store *pDb = NULL;
+  char zName[32], zPath[1400], q[600];
+  struct cli_result *r = malloc(sizeof(*r));
+  snprintf(zName, sizeof(zName), "worker-%lu",
+           (unsigned long)(pthread_self() % 100000));
+  if(r == NULL || store_open(n->zDb, &pDb) != STORE_OK) {
+    cli_log("error", "event=worker_failed reason=%s",
+            cli_logq(q, sizeof(q), r ? store_errmsg(pDb) : "out of memory"));
+    goto worker_end;
+  }
+  while(!isStopping(n)) {
+    int64_t id = 0;
+    int rc = store_queue_claim(pDb, zName, &id, zPath, sizeof(zPath));
+    if(rc == STORE_NOTFOUND) {
+      waitForWork(n);
+      continue;
+    }
+    if(rc != STORE_OK) {
+      cli_log("error", "event=claim_failed reason=%s",
+              cli_logq(q, sizeof(q), store_errmsg(pDb)));
+      waitForWork(n);
+      continue;
+    }
+    scoreOne(n, pDb, id, zPath, r);
+  }
+worker_end:
+  store_close(pDb);
+  free(r);
+  return NULL;
+}
+
+/* ---- studies ------------------------------------------------------ */
+
+static int onStudyClosed(void *pCtx, const struct store_study *s)
+{
+  char q[2000];
+  (void)pCtx;
+  cli_log(strcmp(s->zVerdict, "retake") == 0 ? "warn" : "info",
+          "event=study_verdict study=%s modality=%s instances=%lld "
+          "verdict=%s reasons=%s",
+          s->zStudyInstanceUid, s->zModality ? s->zModality : "",
+          (long long)s->nInstances, s->zVerdict,
+          cli_logq(q, sizeof(q), s->zReasonsJson));
+  if(strcmp(s->zVerdict, "retake") == 0)
+    cli_log("warn", "event=alert kind=study study=%s verdict=retake",
+            s->zStudyInstanceUid);
+  return 0;
+}
+
+/* Closes idle studies once a second until the node stops. */
+static void *studyMain(void *pArg)
+{
+  struct node *n = pArg;
+  char q[600];
+  while(!waitForWork(n)) {
+    if(store_studies_close_idle(n->pDb, n->cfg.nStudyIdle, onStudyClosed,
+                                NULL) != STORE_OK)
+      cli_log("error", "event=study_failed reason=%s",
+              cli_logq(q, sizeof(q), store_errmsg(n->pDb)));
+  }
+  return NULL;
+}
+
+/* ---- signals ------------------------------------------------------ */
+
+/* Waits for SIGINT/SIGTERM (blocked in every thread) and stops the
+ * listener; cancelled at shutdown. */
+static void *signalMain(void *pArg)
+{
+  struct node *n = pArg;
+  sigset_t set;
+  int sig = 0;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if(sigwait(&set, &sig) == 0) {
+    cli_log("info", "event=shutdown signal=%s",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    dicom_scp_stop(n->pScp);
+  }
+  return NULL;
+}
+
+/* ---- start-up and shutdown ---------------------------------------- */
+
+static void serveUsage(FILE *out)
+{
+  fprintf(out, "Usage: dicomqc serve [--config FILE] [OPTIONS]\n"
+               "Run the node: a DICOM storage SCP that archives every image "
+               "durably,\nindexes it in SQLite and scores it in the "
+               "background.\n\nOptions (each also a key of the [node] "
+               "section of the --config INI file;\nflags win over the "
+               "file):\n"
+               "  --config FILE            read settings from FILE\n");
+  cli_serve_cfg_help(out);
+  fprintf(out,
+          "  --help                   show this help and exit\n\n"
+          "Stops on SIGTERM or SIGINT: no new associations, transfers "
+          "in flight finish,\nunscored images stay queued for the "
+          "next start.  Logs go to stderr as\nkey=value lines.\n\n%s",
+          cli_exit_help);
+}
+
+/* Applies --config first, then every other flag.  Returns -1 to go on,
+ * or an exit code. */
+static int parseServeArgs(int argc, char **argv, struct cli_serve_cfg *c)
+{
+  for(int i = 1; i < argc; i++) {
+    if(strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      serveUsage(stdout);
+      return CLI_EXIT_OK;
+    }
+    if(strcmp(argv[i], "--config") == 0) {
+      if(i + 1 >= argc)
+        return cli_usagef("serve", "option --config: needs a value (FILE)");
+      if(cli_serve_cfg_file(c, argv[i + 1]))
+        return CLI_EXIT_USAGE;
+    }
+  }
+  for(int i = 1; i < argc; i++) {
+    const char *z = argv[i];
+    if(strncmp(z, "--", 2) != 0)
+      return cli_usagef("serve", "argument '%s': serve takes options only", z);
+    if(strcmp(z, "--config") == 0) {
+      i++;
+      continue;
+    }
+    int rc = cli_serve_cfg_flag(c, z + 2, i + 1 < argc ? argv[i + 1] : NULL);
+    if(rc)
+      return rc;
+    i++;
+  }
+  if(c->nMaxPdu < 4096)
+    return cli_usagef("serve", "option --max-pdu: %u is below 4096",
+                      c->nMaxPdu);
+  return -1;
+}
+
+/* mkdir -p with mode 0700 for what it creates; returns 0 or -1 (errno). */
+static int makeDirs(const char *zDir)
+{
+  char z[1024];
+  snprintf(z, sizeof(z), "%s", zDir);
+  for(char *p = z + 1; *p; p++) {
+    if(*p != '/')
+      continue;
+    *p = 0;
+    if(mkdir(z, 0700) != 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  if(mkdir(z, 0700) != 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+/* Splits the allowlist "A,B@h,..." into n->azAllow; returns 0 or -1. */
+static int splitAllow(struct node *n)
+{
+  const char *p = n->cfg.zAllow;
+  while(*p) {
+    size_t len = strcspn(p, ",");
+    if(len > 0) {
+      if(n->nAllow == MAX_ALLOW)
+        return -1;
+      n->azAllow[n->nAllow] = strndup(p, len);
+      if(n->azAllow[n->nAllow] == NULL)
+        return -1;
+      n->nAllow++;
+    }
+    p += len;
+    if(*p == ',')
+      p++;
+  }
+  return 0;
+}
+
+/* Opens the data folder, archive, database and writer.  Returns 0 or -1
+ * after naming the problem. */
+static int openStorage(struct node *n)
+{
+  char zAt[64];
+  if(n->cfg.zArchive[0])
+    snprintf(n->zArchive, sizeof(n->zArchive), "%s", n->cfg.zArchive);
+  else
+    snprintf(n->zArchive, sizeof(n->zArchive), "%s/archive", n->cfg.zDataDir);
+  if(n->cfg.zDb[0])
+    snprintf(n->zDb, sizeof(n->zDb), "%s", n->cfg.zDb);
+  else
+    snprintf(n->zDb, sizeof(n->zDb), "%s/dicomqc.db", n->cfg.zDataDir);
+  if(makeDirs(n->cfg.zDataDir) != 0) {
+    cli_errorf("%s: cannot create the data folder: %s", n->cfg.zDataDir,
+               strerror(errno));
+    return -1;
+  }
+  if(store_archive_open(n->zArchive, &n->pArchive) != STORE_OK) {
+    cli_errorf("%s", store_archive_errmsg(n->pArchive));
+    return -1;
+  }
+  if(store_open(n->zDb, &n->pDb) != STORE_OK ||
+     store_queue_reset(n->pDb) != STORE_OK) {
+    cli_errorf("%s: %s", n->zDb, store_errmsg(n->pDb));
+    return -1;
+  }
+  if(store_writer_open(n->zDb, &n->pWriter) != STORE_OK) {
+    cli_errorf("%s: %s", n->zDb, store_writer_errmsg(n->pWriter));
+    return -1;
+  }
+  cli_now_iso(zAt, sizeof(zAt));
+  return 0;
+}
+
+/* Creates the listener (binds the port).  Returns 0 or -1. */
+static int openListener(struct node *n)
+{
+  struct dicom_scp_config sc;
+  char zErr[600];
+  dicom_scp_config_default(&sc);
+  sc.port = (uint16_t)n->cfg.nPort;
+  sc.zAet = n->cfg.zAet;
+  sc.nMaxAssoc = (int)n->cfg.nMaxAssoc;
+  sc.acseTimeout = (int)n->cfg.nAcseTimeout;
+  sc.dimseTimeout = (int)n->cfg.nDimseTimeout;
+  sc.maxPdu = n->cfg.nMaxPdu;
+  sc.azAllow = (const char *const *)n->azAllow;
+  sc.nAllow = n->nAllow;
+  sc.zTempDir = store_archive_tmpdir(n->pArchive);
+  sc.pCtx = n;
+  sc.xStore = onStore;
+  sc.xLog = onScpLog;
+  if(dicom_scp_new(&sc, &n->pScp, zErr, sizeof(zErr)) != DICOM_OK) {
+    cli_errorf("cannot start the listener: %s", zErr);
+    return -1;
+  }
+  return 0;
+}
+
+/* Starts the workers and the study thread.  Returns 0 or -1. */
+static int startThreads(struct node *n)
+{
+  for(uint32_t i = 0; i < n->cfg.nWorkers && i < MAX_WORKERS; i++) {
+    if(pthread_create(&n->aWorker[i], NULL, workerMain, n) != 0) {
+      cli_errorf("cannot start scoring thread %u: %s", i + 1, strerror(errno));
+      return -1;
+    }
+    n->nWorker++;
+  }
+  if(pthread_create(&n->studyThread, NULL, studyMain, n) != 0) {
+    cli_errorf("cannot start the study thread: %s", strerror(errno));
+    return -1;
+  }
+  n->hasStudyThread = 1;
+  return 0;
+}
+
+/* Stops and joins the threads, closes everything.  Safe on a partly
+ * started node. */
+static void closeNode(struct node *n)
+{
+  pthread_mutex_lock(&n->mu);
+  n->stopping = 1;
+  pthread_cond_broadcast(&n->cv);
+  pthread_mutex_unlock(&n->mu);
+  for(int i = 0; i < n->nWorker; i++)
+    pthread_join(n->aWorker[i], NULL);
+  if(n->hasStudyThread)
+    pthread_join(n->studyThread, NULL);
+  dicom_scp_free(n->pScp);
+  store_writer_close(n->pWriter);
+  store_close(n->pDb);
+  store_archive_close(n->pArchive);
+  for(int i = 0; i < n->nAllow; i++)
+    free(n->azAllow[i]);
+}
+
+int cli_serve_main(int argc, char **argv)
+{
+  static struct node node; /* Large; one per process */
+  struct node *n = &node;
+  sigset_t set;
+  pthread_t sigThread;
+  int exitCode = CLI_EXIT_INPUT;
+  cli_serve_cfg_default(&n->cfg);
+  int rc = parseServeArgs(argc, argv, &n->cfg);
+  if(rc >= 0)
+    return rc;
+  dicom_limits_default(&n->limits);
+  pthread_mutex_init(&n->mu, NULL);
+  pthread_cond_init(&n->cv, NULL);
+  /* Every thread inherits this mask; only signalMain takes them. */
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  if(splitAllow(n)) {
+    cli_errorf("--allow: more than %d entries or out of memory", MAX_ALLOW);
+    goto serve_end;
+  }
+  if(openStorage(n) || openListener(n) || startThreads(n))
+    goto serve_end;
+  if(pthread_create(&sigThread, NULL, signalMain, n) != 0) {
+    cli_errorf("cannot start the signal thread: %s", strerror(errno));
+    goto serve_end;
+  }
+  cli_log("info",
+          "event=listening port=%u aet=%s archive=%s db=%s "
+          "workers=%d max_associations=%u study_idle=%u",
+          (unsigned)dicom_scp_port(n->pScp), n->cfg.zAet, n->zArchive, n->zDb,
+          n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle);
+  rc = dicom_scp_run(n->pScp);
+  pthread_cancel(sigThread);
+  pthread_join(sigThread, NULL);
+  if(rc != DICOM_OK) {
+    cli_errorf("listener failed: %s", dicom_scp_errmsg(n->pScp));
+    goto serve_end;
+  }
+  exitCode = CLI_EXIT_OK;
+serve_end:
+  closeNode(n);
+  cli_log("info", "event=stopped received=%ld stored=%ld scored=%ld",
+          atomic_load(&n->nReceived), atomic_load(&n->nStored),
+          atomic_load(&n->nScored));
+  return exitCode;
+}

@@ -109,7 +109,7 @@ struct cli_serve_cfg {
   char zDb[1024];         /* Database, "" = DATA_DIR/dicomqc.db */
   uint32_t nMaxAssoc;     /* Concurrent associations, 1..256 */
   char zAllow[4096];      /* "AE[@HOST],..." or "" for everyone */
-  uint32_t nWorkers;      /* Scoring threads, 1..256 */
+  uint32_t nWorkers;      /* Scoring threads, 0..256 (0: none) */
   uint32_t nStudyIdle;    /* Seconds without a new instance: study done */
   char zModelDir[1024];   /* Models and profiles */
   uint32_t nAcseTimeout;  /* Association negotiation timeout, s */

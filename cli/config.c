@@ -19,10 +19,11 @@
 
 /* How a setting's text becomes its value. */
 enum cfgType {
-  CFG_STR,  /* Text, copied (bounded) into a char array */
-  CFG_UINT, /* Decimal integer in 1..nMax */
-  CFG_PORT, /* TCP port 1..65535, or 0 for any free port */
-  CFG_AET   /* AE title: 1..16 characters, no backslash or control */
+  CFG_STR,   /* Text, copied (bounded) into a char array */
+  CFG_UINT,  /* Decimal integer in 1..nMax */
+  CFG_PORT,  /* TCP port 1..65535, or 0 for any free port */
+  CFG_COUNT, /* Decimal integer in 0..nMax */
+  CFG_AET    /* AE title: 1..16 characters, no backslash or control */
 };
 
 /* One setting: the INI key, the flag, and where it lives. */
@@ -54,8 +55,8 @@ static const struct {
     {"allow", "allow", CFG_STR, STR(zAllow), 0, "AE[@HOST],...",
      "only these calling AE titles (optionally from HOST) may connect "
      "(everyone)"},
-    {"workers", "workers", CFG_UINT, NUM(nWorkers), 256, "N",
-     "scoring threads (one per core)"},
+    {"workers", "workers", CFG_COUNT, NUM(nWorkers), 256, "N",
+     "scoring threads; 0 = receive only, the queue waits (one per core)"},
     {"study_idle", "study-idle", CFG_UINT, NUM(nStudyIdle), 86400, "SECONDS",
      "a study is complete after this long without a new instance (60)"},
     {"model_dir", "model-dir", CFG_STR, STR(zModelDir), 0, "DIR",
@@ -122,6 +123,7 @@ static int setOne(struct cli_serve_cfg *c, int i, const char *z, char *zErr,
     memcpy(pBase, z, strlen(z) + 1);
     return 0;
   case CFG_PORT:
+  case CFG_COUNT:
     if(strcmp(z, "0") == 0) {
       *(uint32_t *)pBase = 0;
       return 0;

@@ -7,6 +7,9 @@
  *                   [--json]
  *   dicomqc show [--data-dir DIR | --db FILE] [--json] STUDY_UID
  *
+ * show --json prints the study object with an "images" array: one object
+ * per instance with its file, queue state, verdict and metrics.
+ *
  * studies --json prints one object per study, newest first, with the keys
  * study_instance_uid, modality, instances, scored, verdict
  * (pass|warn|retake|pending|unscored), reasons, complete.  Neither command
@@ -279,7 +282,7 @@ static int onStudyShow(void *pCtx, const struct store_study *s)
   struct showRun *r = pCtx;
   if(r->json) {
     r->pStudy = studyJson(s);
-    r->pInst = cJSON_AddArrayToObject(r->pStudy, "instances");
+    r->pInst = cJSON_AddArrayToObject(r->pStudy, "images");
     return 0;
   }
   printf("study     %s\nmodality  %s\nverdict   %s%s\nreasons   %s\n"

@@ -3,7 +3,9 @@
 #
 # setup.sh - the README's two commands for a fresh Debian 12 machine (root).
 #
-#   scripts/setup.sh run    install what is missing, build, score samples/
+#   scripts/setup.sh run    install what is missing, build, run the node
+#                           with its defaults (port 11112, AE DICOMQC,
+#                           ./dicomqc-data) until Ctrl-C
 #   scripts/setup.sh test   install what is missing, build normally and with
 #                           ASan+UBSan, run the whole test suite in both
 #
@@ -49,8 +51,11 @@ build() { # build DIR [cmake args...]
 
 if [ "$MODE" = run ]; then
   build build -DDICOMQC_TESTS=OFF
-  echo "setup: scoring the bundled samples/ (build/dicomqc score samples/dicom)"
-  exec build/dicomqc score samples/dicom
+  echo "setup: starting the node (build/dicomqc serve): AE DICOMQC, port" \
+    "11112, data in ./dicomqc-data; Ctrl-C stops it."
+  echo "setup: send images with e.g. storescu -aec DICOMQC localhost 11112" \
+    "FILE.dcm; see them with build/dicomqc studies"
+  exec build/dicomqc serve
 fi
 
 build build -DDICOMQC_TESTS=ON

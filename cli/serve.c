@@ -223,11 +223,12 @@ static int scoreOne(struct node *n, store *pDb, int64_t id, const char *zPath,
   clock_gettime(CLOCK_MONOTONIC, &t0);
   cli_measure_file(zPath, &n->limits, r);
   clock_gettime(CLOCK_MONOTONIC, &t1);
+  int isNewAlert = 0;
   int rc = store_begin(pDb);
   if(rc == STORE_OK)
     rc = cli_result_record(pDb, id, r);
   if(rc == STORE_OK)
-    rc = store_alert_image(pDb, id, NULL);
+    rc = store_alert_image(pDb, id, &isNewAlert);
   if(rc == STORE_OK)
     rc = store_queue_done(pDb, id, r->zError);
   if(rc == STORE_OK)
@@ -247,6 +248,9 @@ static int scoreOne(struct node *n, store *pDb, int64_t id, const char *zPath,
             "event=score id=%lld verdict=unscored ms=%.1f "
             "noise_sigma=%.4g sharpness=%.4g exposure_mean=%.4g",
             (long long)id, ms, r->noise, r->sharp, r->expo.mean);
+  if(isNewAlert)
+    cli_log("warn", "event=alert kind=image id=%lld verdict=retake",
+            (long long)id);
   atomic_fetch_add(&n->nScored, 1);
   return STORE_OK;
 }
@@ -304,12 +308,28 @@ static int onStudyClosed(void *pCtx, const struct store_study *s)
   return 0;
 }
 
+/* Waits until one second has passed (new work does not shorten it) or
+ * the node stops; returns 1 to stop. */
+static int waitOneSecond(struct node *n)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += 1;
+  pthread_mutex_lock(&n->mu);
+  while(!n->stopping &&
+        pthread_cond_timedwait(&n->cv, &n->mu, &ts) != ETIMEDOUT) {
+  }
+  int stop = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  return stop;
+}
+
 /* Closes idle studies once a second until the node stops. */
 static void *studyMain(void *pArg)
 {
   struct node *n = pArg;
   char q[600];
-  while(!waitForWork(n)) {
+  while(!waitOneSecond(n)) {
     if(store_studies_close_idle(n->pDb, n->cfg.nStudyIdle, onStudyClosed,
                                 NULL) != STORE_OK)
       cli_log("error", "event=study_failed reason=%s",

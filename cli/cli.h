@@ -74,6 +74,12 @@ void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
 int cli_result_metric(const struct cli_result *r, int i, const char **pzName,
                       const char **pzUnit, double *pValue);
 
+/* Fills *pIn from the header m for a file at zPath: identity and
+ * acquisition fields only (sizes 0 = unknown; pointers into m and zPath:
+ * valid while they are). */
+void cli_meta_instance(const struct qc_meta *m, const char *zPath,
+                       struct store_instance *pIn);
+
 /* Fills *pIn from r's header for a file at zPath (pointers into r and
  * zPath: valid while they are). */
 void cli_result_instance(const struct cli_result *r, const char *zPath,

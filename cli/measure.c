@@ -122,11 +122,9 @@ measure_file_end:
   dicom_close(f);
 }
 
-void cli_result_instance(const struct cli_result *r, const char *zPath,
-                         struct store_instance *pIn)
+void cli_meta_instance(const struct qc_meta *m, const char *zPath,
+                       struct store_instance *pIn)
 {
-  struct stat st;
-  const struct qc_meta *m = &r->meta;
   memset(pIn, 0, sizeof(*pIn));
   pIn->zSopInstanceUid = m->zSopInstanceUid;
   pIn->zStudyInstanceUid = m->zStudyUid;
@@ -142,6 +140,13 @@ void cli_result_instance(const struct cli_result *r, const char *zPath,
   pIn->zStudyDate = m->zStudyDate;
   pIn->zStudyTime = m->zStudyTime;
   pIn->zFilePath = zPath;
+}
+
+void cli_result_instance(const struct cli_result *r, const char *zPath,
+                         struct store_instance *pIn)
+{
+  struct stat st;
+  cli_meta_instance(&r->meta, zPath, pIn);
   pIn->nFileSize = stat(zPath, &st) == 0 ? (int64_t)st.st_size : 0;
   pIn->nRows = r->nRows;
   pIn->nColumns = r->nCols;

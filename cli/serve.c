@@ -60,30 +60,6 @@ struct node {
 
 /* ---- association side --------------------------------------------- */
 
-/* Builds the index row of a received file from its header. */
-static void receivedInstance(const struct qc_meta *m, const char *zPath,
-                             const struct dicom_scp_instance *pInst,
-                             struct store_instance *pIn)
-{
-  memset(pIn, 0, sizeof(*pIn));
-  pIn->zSopInstanceUid = m->zSopInstanceUid;
-  pIn->zStudyInstanceUid = m->zStudyUid;
-  pIn->zSeriesInstanceUid = m->zSeriesUid;
-  pIn->zSopClassUid = m->zSopClassUid;
-  pIn->zTransferSyntax = pInst->zTransferSyntax;
-  pIn->zModality = m->zModality;
-  pIn->zBodyPart = m->zBodyPart;
-  pIn->zStationName = m->zStationName;
-  pIn->zOperatorName = m->zOperatorName;
-  pIn->zInstitution = m->zInstitution;
-  pIn->zAccessionNumber = m->zAccession;
-  pIn->zStudyDate = m->zStudyDate;
-  pIn->zStudyTime = m->zStudyTime;
-  pIn->zCallingAet = pInst->zCallingAet;
-  pIn->zFilePath = zPath;
-  pIn->nFileSize = (int64_t)pInst->nBytes;
-}
-
 /* Reads the header of a received file; returns 0, or a DIMSE failure
  * status after logging why (the temp file is then removed). */
 static uint16_t readHeader(const struct dicom_scp_instance *pInst,
@@ -146,7 +122,10 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
             cli_logq(zErr, sizeof(zErr), zFinal));
     return status;
   }
-  receivedInstance(&m, zFinal, pInst, &in);
+  cli_meta_instance(&m, zFinal, &in);
+  in.zTransferSyntax = pInst->zTransferSyntax;
+  in.zCallingAet = pInst->zCallingAet;
+  in.nFileSize = (int64_t)pInst->nBytes;
   rc = store_writer_receive(n->pWriter, &in, &id, zErr, sizeof(zErr));
   if(rc != STORE_OK) {
     /* Not indexed, so not acknowledged: a new file leaves the archive. */

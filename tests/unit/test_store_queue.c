@@ -28,7 +28,7 @@
 #define STUDY "1.2.826.0.1.3680043.8.498.20"
 
 /* The fixed "now" of the memory fixture. */
-#define T0 "2026-11-27T14:00:00.000Z"
+#define T0 TSU_T0
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -90,29 +90,6 @@ static void depth(store *pStore, int64_t nPending, int64_t nClaimed)
 }
 
 /* ---- fixtures --------------------------------------------------------- */
-
-static int setupMemory(void **state)
-{
-  store *pStore = NULL;
-
-  if(store_open(":memory:", &pStore) != STORE_OK ||
-     store_clock_set(pStore, T0) != STORE_OK) {
-    print_error("store_open(:memory:): %s\n", store_errmsg(pStore));
-    store_close(pStore);
-    return -1;
-  }
-  *state = pStore;
-  return 0;
-}
-
-static int teardownMemory(void **state)
-{
-  store *pStore = *state;
-
-  tsu_consistent(pStore);
-  store_close(pStore);
-  return 0;
-}
 
 /* ---- clock ------------------------------------------------------------ */
 
@@ -567,7 +544,7 @@ static void test_store_queue_claim_threads_claim_each_row_once(void **state)
 /* ---- runner ----------------------------------------------------------- */
 
 #define MEM_TEST(f)                                                           \
-  cmocka_unit_test_setup_teardown(f, setupMemory, teardownMemory)
+  cmocka_unit_test_setup_teardown(f, tsu_setup_memory, tsu_teardown_memory)
 #define DIR_TEST(f)                                                           \
   cmocka_unit_test_setup_teardown(f, tsu_setup_dir, tsu_teardown_dir)
 

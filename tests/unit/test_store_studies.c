@@ -129,29 +129,6 @@ static int64_t alertCount(store *pStore, const char *zKind)
 
 /* ---- fixtures --------------------------------------------------------- */
 
-static int setupMemory(void **state)
-{
-  store *pStore = NULL;
-
-  if(store_open(":memory:", &pStore) != STORE_OK ||
-     store_clock_set(pStore, T0) != STORE_OK) {
-    print_error("store_open(:memory:): %s\n", store_errmsg(pStore));
-    store_close(pStore);
-    return -1;
-  }
-  *state = pStore;
-  return 0;
-}
-
-static int teardownMemory(void **state)
-{
-  store *pStore = *state;
-
-  tsu_consistent(pStore);
-  store_close(pStore);
-  return 0;
-}
-
 /* ---- closing ---------------------------------------------------------- */
 
 static void test_store_studies_close_idle_worst_verdict_and_alert(void **state)
@@ -529,7 +506,7 @@ static void test_store_study_instances_with_metrics(void **state)
 /* ---- runner ----------------------------------------------------------- */
 
 #define MEM_TEST(f)                                                           \
-  cmocka_unit_test_setup_teardown(f, setupMemory, teardownMemory)
+  cmocka_unit_test_setup_teardown(f, tsu_setup_memory, tsu_teardown_memory)
 
 int main(void)
 {

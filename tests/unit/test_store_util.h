@@ -22,6 +22,9 @@
 #include "store.h"
 #include "store_int.h"
 
+/* "Now" of the clocked fixtures. */
+#define TSU_T0 "2026-11-27T14:00:00.000Z"
+
 /* Fixture of the tests that need files. */
 struct tsu_dir {
   char zDir[512];  /* Directory made by mkdtemp() */
@@ -124,6 +127,31 @@ static inline void tsu_rm_rf(const char *zPath)
     closedir(pDir);
   }
   rmdir(zPath);
+}
+
+/* cmocka fixture: a fresh ":memory:" store whose clock reads TSU_T0. */
+static inline int tsu_setup_memory(void **state)
+{
+  store *pStore = NULL;
+
+  if(store_open(":memory:", &pStore) != STORE_OK ||
+     store_clock_set(pStore, TSU_T0) != STORE_OK) {
+    print_error("store_open(:memory:): %s\n", store_errmsg(pStore));
+    store_close(pStore);
+    return -1;
+  }
+  *state = pStore;
+  return 0;
+}
+
+/* Checks the store's invariants, then closes it. */
+static inline int tsu_teardown_memory(void **state)
+{
+  store *pStore = *state;
+
+  tsu_consistent(pStore);
+  store_close(pStore);
+  return 0;
 }
 
 static inline int tsu_setup_dir(void **state)

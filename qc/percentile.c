@@ -12,7 +12,9 @@
  * names the bucket holding each wanted rank, then one pass per distinct
  * bucket counts the low 16 bits of the keys in it.  This is the MSD radix
  * select of D. E. Knuth, TAOCP vol. 3, 2nd ed., section 5.2.5 applied to
- * selection.  The interpolation between order statistics follows numpy's
+ * selection.  Planes under NSMALL samples select in a copy of the keys
+ * instead (Hoare's FIND), which is cheaper there.  The interpolation
+ * between order statistics follows numpy's
  * default 'linear' method bit for bit (see qc_int.h).
  *
  * Tests: tests/unit/test_qc_exposure.c (against a naive sort-based oracle
@@ -25,6 +27,9 @@
 #include <string.h>
 
 #define NBUCKET 65536u /* Buckets per level: 16 bits of a 32-bit key */
+/* Below this many samples the histograms (2 x 512 KB to clear and scan)
+ * cost more than selecting in a copy of the keys: quickselect instead. */
+#define NSMALL 65536u
 
 /* One order statistic being selected. */
 struct rank {
@@ -155,6 +160,86 @@ static int select_ranks(const float *a, size_t n, struct rank *aRank,
   return QC_OK;
 }
 
+/* Partition rounds a quickselect may take before giving up: random data
+ * needs about 2 log2(n) < 40; more means a hostile order, and the caller
+ * falls back to the radix selection, which is O(n) whatever the data. */
+#define MAX_ROUNDS 64
+
+/* Hoare's FIND (C. A. R. Hoare, "Algorithm 65: Find", CACM 4(7), 1961)
+ * with a middle pivot: writes the key of rank iRank (0-based) of
+ * aKey[0..n-1] to *pKey, reordering aKey.  Returns 0, or -1 after
+ * MAX_ROUNDS rounds (nothing written). */
+static int quickselect(uint32_t *aKey, size_t n, size_t iRank, uint32_t *pKey)
+{
+  size_t lo = 0, hi = n - 1; /* The rank lies in aKey[lo..hi] */
+  int nRound = 0;            /* Partition rounds so far */
+
+  while(lo < hi) {
+    if(++nRound > MAX_ROUNDS) {
+      return -1;
+    }
+    uint32_t pivot = aKey[lo + (hi - lo) / 2];
+    size_t i = lo, j = hi;
+    while(i <= j) {
+      while(aKey[i] < pivot) {
+        i++;
+      }
+      while(aKey[j] > pivot) {
+        j--;
+      }
+      if(i <= j) {
+        uint32_t t = aKey[i];
+        aKey[i] = aKey[j];
+        aKey[j] = t;
+        i++;
+        if(j == 0) {
+          break;
+        }
+        j--;
+      }
+    }
+    if(iRank <= j) {
+      hi = j;
+    } else if(iRank >= i) {
+      lo = i;
+    } else {
+      break;
+    }
+  }
+  *pKey = aKey[iRank];
+  return 0;
+}
+
+/* select_ranks() for n < NSMALL: the keys in a copy, one quickselect per
+ * rank.  Returns QC_OK, QC_ERR_NOMEM, QC_ERR_RANGE (a NaN sample) or -1
+ * when a quickselect gave up (use select_ranks()). */
+static int select_small(const float *a, size_t n, struct rank *aRank,
+                        size_t nRank)
+{
+  uint32_t *aKey = malloc(n * sizeof(*aKey)); /* Keys, reordered */
+  size_t i;
+
+  if(aKey == NULL) {
+    return QC_ERR_NOMEM;
+  }
+  for(i = 0; i < n; i++) {
+    if(isnan(a[i])) {
+      free(aKey);
+      return QC_ERR_RANGE;
+    }
+    aKey[i] = float_key(a[i]);
+  }
+  for(i = 0; i < nRank; i++) {
+    if(quickselect(aKey, n, aRank[i].iRank, &aRank[i].key) != 0) {
+      free(aKey);
+      return -1;
+    }
+    aRank[i].isDone = 1;
+  }
+  free(aKey);
+  return QC_OK;
+}
+
 /* Percentiles as numpy.percentile(method='linear'); see qc_int.h. */
 int qc_percentiles(const float *a, size_t n, const double *aQ, size_t nQ,
                    double *aOut)
@@ -189,11 +274,14 @@ int qc_percentiles(const float *a, size_t n, const double *aQ, size_t nQ,
       aGamma[i] = h - floor(h);
     }
   }
-  aHist = malloc(NBUCKET * sizeof(*aHist));
-  if(aHist == NULL) {
-    return QC_ERR_NOMEM;
+  rc = n < NSMALL ? select_small(a, n, aRank, 2 * nQ) : -1;
+  if(rc == -1) {
+    aHist = malloc(NBUCKET * sizeof(*aHist));
+    if(aHist == NULL) {
+      return QC_ERR_NOMEM;
+    }
+    rc = select_ranks(a, n, aRank, 2 * nQ, aHist);
   }
-  rc = select_ranks(a, n, aRank, 2 * nQ, aHist);
   if(rc != QC_OK) {
     goto percentiles_end;
   }

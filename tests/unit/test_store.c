@@ -32,11 +32,7 @@
 /* The C headers in cmocka's order, cmocka itself, assert_close(). */
 #include "test_util.h"
 
-/* Fixture of the tests that need files. */
-struct tmp_db {
-  char zDir[512];  /* Directory made by mkdtemp() */
-  char zPath[600]; /* zDir/qc.sqlite (not yet created) */
-};
+#include "test_store_util.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -164,41 +160,6 @@ static int teardownMemory(void **state)
   return 0;
 }
 
-static int setupDir(void **state)
-{
-  struct tmp_db *pTmp = calloc(1, sizeof *pTmp);
-  const char *zBase = getenv("TMPDIR");
-
-  if(pTmp == NULL) {
-    return -1;
-  }
-  snprintf(pTmp->zDir, sizeof pTmp->zDir, "%s/dicomqc-store-XXXXXX",
-           zBase && zBase[0] ? zBase : "/tmp");
-  if(mkdtemp(pTmp->zDir) == NULL) {
-    free(pTmp);
-    return -1;
-  }
-  snprintf(pTmp->zPath, sizeof pTmp->zPath, "%s/qc.sqlite", pTmp->zDir);
-  *state = pTmp;
-  return 0;
-}
-
-static int teardownDir(void **state)
-{
-  static const char *const azSuffix[] = {"", "-wal", "-shm", "-journal"};
-  struct tmp_db *pTmp = *state;
-  char zFile[700]; /* A file SQLite may have left */
-  size_t i;
-
-  for(i = 0; i < sizeof azSuffix / sizeof azSuffix[0]; i++) {
-    snprintf(zFile, sizeof zFile, "%s%s", pTmp->zPath, azSuffix[i]);
-    unlink(zFile);
-  }
-  rmdir(pTmp->zDir);
-  free(pTmp);
-  return 0;
-}
-
 /* ---- opening and schema ----------------------------------------------- */
 
 static void test_store_open_memory_version_equals_migration_count(void **state)
@@ -230,7 +191,7 @@ static void test_store_open_memory_pragmas_set(void **state)
 
 static void test_store_open_file_reopen_keeps_schema_and_rows(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   int v = -1;
   int i;
@@ -253,7 +214,7 @@ static void test_store_open_file_reopen_keeps_schema_and_rows(void **state)
 static void
 test_store_open_newer_version_returns_STORE_ERR_VERSION(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
   char zSql[64];
@@ -314,7 +275,7 @@ static void makeOldDatabase(const char *zPath, int v)
 static void
 test_store_open_failing_migration_rolls_back_whole_step(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
 
@@ -342,7 +303,7 @@ test_store_open_failing_migration_rolls_back_whole_step(void **state)
 
 static void test_store_open_version_1_upgrades_in_place(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db;
   char zText[128];
@@ -373,7 +334,7 @@ static void test_store_open_version_1_upgrades_in_place(void **state)
 static void
 test_store_open_foreign_application_id_returns_CORRUPT(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
   char zMode[16];
@@ -400,7 +361,7 @@ test_store_open_foreign_application_id_returns_CORRUPT(void **state)
 static void
 test_store_open_foreign_tables_at_version_0_return_CORRUPT(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
 
@@ -417,7 +378,7 @@ test_store_open_foreign_tables_at_version_0_return_CORRUPT(void **state)
 static void
 test_store_open_version_2_without_application_id_is_CORRUPT(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
 
@@ -436,7 +397,7 @@ test_store_open_version_2_without_application_id_is_CORRUPT(void **state)
 
 static void test_store_open_file_journal_mode_is_wal(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   sqlite3 *db = NULL;
   char zMode[16];
@@ -458,7 +419,7 @@ static void test_store_open_file_journal_mode_is_wal(void **state)
 static void test_store_open_new_file_mode_is_0600(void **state)
 {
   static const char *const azSuffix[] = {"", "-wal", "-shm"};
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   mode_t oldMask = umask(022); /* SQLite alone would give 0644 */
   char zFile[700];
@@ -482,7 +443,7 @@ static void test_store_open_new_file_mode_is_0600(void **state)
 static void
 test_store_open_missing_directory_returns_STORE_ERR_IO(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   char zPath[700];
 
@@ -497,7 +458,7 @@ test_store_open_missing_directory_returns_STORE_ERR_IO(void **state)
 static void
 test_store_open_not_a_database_returns_STORE_ERR_CORRUPT(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pStore = NULL;
   FILE *pFile = fopen(pTmp->zPath, "wb");
   int i;
@@ -515,7 +476,7 @@ test_store_open_not_a_database_returns_STORE_ERR_CORRUPT(void **state)
 
 static void test_store_open_two_handles_share_one_file(void **state)
 {
-  struct tmp_db *pTmp = *state;
+  struct tsu_dir *pTmp = *state;
   store *pA = NULL;
   store *pB = NULL;
 
@@ -979,7 +940,8 @@ static void test_store_strstatus_every_status_has_distinct_text(void **state)
 
 #define MEM_TEST(f)                                                           \
   cmocka_unit_test_setup_teardown(f, setupMemory, teardownMemory)
-#define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, setupDir, teardownDir)
+#define DIR_TEST(f)                                                           \
+  cmocka_unit_test_setup_teardown(f, tsu_setup_dir, tsu_teardown_dir)
 
 int main(void)
 {

@@ -72,7 +72,7 @@ struct node {
 static uint16_t readHeader(const struct dicom_scp_instance *pInst,
                            struct qc_meta *m)
 {
-  char q1[300], q2[300];
+  char q1[300], q2[300], q3[700];
   dicom_file *f = NULL;
   int rc = dicom_open(pInst->zTempPath, NULL, &f);
   uint16_t status = 0;
@@ -84,7 +84,7 @@ static uint16_t readHeader(const struct dicom_scp_instance *pInst,
             "sop=%s reason=%s",
             cli_logq(q1, sizeof(q1), pInst->zCallingAet),
             cli_logq(q2, sizeof(q2), pInst->zSopInstanceUid),
-            cli_logq(q1, sizeof(q1), dicom_errmsg(f)));
+            cli_logq(q3, sizeof(q3), dicom_errmsg(f)));
     status = 0xC000;
   } else if(strcmp(m->zSopInstanceUid, pInst->zSopInstanceUid) != 0 ||
             strcmp(m->zSopClassUid, pInst->zSopClassUid) != 0) {

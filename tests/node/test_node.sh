@@ -182,6 +182,37 @@ check "re-sent identical instances: no second row" $?
 check "re-sent identical instances: no second copy" $?
 grep -q 'outcome=identical_copy' "$T/log1"
 check "identical copies logged as such" $?
+# A dataset that is not DICOM (0xC000) and one whose SOP Instance UID is
+# not the request's (0xA900): refused, nothing archived, reason logged.
+if [ -n "$PY" ]; then
+  f=$(head -n 1 "$T/sent")
+  a=$(dataset_start "$f")
+  head -c "$a" "$f" >"$T/junk.dcm"
+  printf 'this is not a DICOM data set, only text pretending to be' \
+    >>"$T/junk.dcm"
+  "$PY" "$HERE/../scp/rawscu.py" 127.0.0.1 "$PORT" RAWSCU DICOMQC \
+    "$T/junk.dcm" >"$T/out" 2>&1
+  [ $? = 1 ] && grep -q 'event=store_failed status=0xC000' "$T/log1"
+  check "garbage data set refused with 0xC000 and logged" $?
+  # The File Meta's SOP Instance UID (what rawscu.py puts in the request)
+  # with its last digit changed; the data set keeps the original.
+  "$PY" -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.index(b"\x02\x00\x03\x00UI", 132)
+n = d[i + 6] | d[i + 7] << 8
+j = i + 8 + n - 1
+while d[j] in b"\x00 ":
+    j -= 1
+d[j] = ord("1") if d[j] != ord("1") else ord("2")
+open(sys.argv[2], "wb").write(d)' "$f" "$T/other.dcm"
+  "$PY" "$HERE/../scp/rawscu.py" 127.0.0.1 "$PORT" RAWSCU DICOMQC \
+    "$T/other.dcm" >"$T/out" 2>&1
+  [ $? = 1 ] && grep -q 'event=store_failed status=0xA900' "$T/log1"
+  check "data set of another SOP instance refused with 0xA900" $?
+  [ "$(find "$T/data/archive" -name '*.dcm' | wc -l)" = "$NALL" ] && \
+    [ -z "$(ls -A "$T/data/archive/.tmp")" ]
+  check "refused data sets leave no file behind" $?
+fi
 stop
 
 # ---- 5. a full queue survives a stop and a crash ---------------------

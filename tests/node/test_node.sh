@@ -215,7 +215,36 @@ open(sys.argv[2], "wb").write(d)' "$f" "$T/other.dcm"
 fi
 stop
 
-# ---- 5. a full queue survives a stop and a crash ---------------------
+# ---- 5. a dead peer cannot hold a slot -------------------------------
+# One slot; a peer that associates and then says nothing holds it until
+# the DIMSE timeout (2 s) aborts it and, the peer not closing, the ACSE
+# timeout (2 s) ends the wait for its close; then the slot is free again.
+if [ -n "$PY" ]; then
+  start logd --data-dir "$T/dead" --max-assoc 1 --dimse-timeout 2 \
+    --acse-timeout 2
+  "$PY" -c 'import socket, sys, time
+sys.path.insert(0, sys.argv[1])
+import rawscu
+s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+rawscu.associate(s, "DEADPEER", "DICOMQC",
+                 {1: ("1.2.840.10008.1.1", "1.2.840.10008.1.2")})
+time.sleep(8)' "$HERE/../scp" "$PORT" >"$T/dead.out" 2>&1 &
+  dead=$!
+  sleep 1
+  echoscu -aec DICOMQC 127.0.0.1 "$PORT" >"$T/out" 2>&1
+  [ $? != 0 ] && grep -q 'event=assoc_rejected.*too_many_associations' \
+    "$T/logd"
+  check "the slot held by a silent peer is not given to another" $?
+  sleep 4
+  echoscu -aec DICOMQC 127.0.0.1 "$PORT" >"$T/out" 2>&1
+  check "the timeouts free it: the next association is served" $?
+  grep -q 'event=assoc_end calling_aet=DEADPEER' "$T/logd"
+  check "the silent peer's association end is logged" $?
+  kill "$dead" 2>/dev/null; wait "$dead" 2>/dev/null
+  stop
+fi
+
+# ---- 6. a full queue survives a stop and a crash ---------------------
 rm -rf "$T/data"
 start log2 --data-dir "$T/data" --workers 0
 send

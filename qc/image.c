@@ -182,3 +182,19 @@ int qc_plane_len(const struct qc_plane *pIn, size_t *pnSample)
   *pnSample = (size_t)pIn->nWidth * (size_t)pIn->nHeight;
   return QC_OK;
 }
+
+int qc_plane_interior(const struct qc_plane *pIn, size_t *pW, size_t *pH)
+{
+  size_t n; /* Samples in the plane */
+  int rc = qc_plane_len(pIn, &n);
+
+  if(rc != QC_OK) {
+    return rc;
+  }
+  if(pIn->nWidth < 3 || pIn->nHeight < 3) {
+    return QC_ERR_RANGE;
+  }
+  *pW = (size_t)pIn->nWidth;
+  *pH = (size_t)pIn->nHeight;
+  return QC_OK;
+}

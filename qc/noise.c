@@ -47,7 +47,6 @@ static double row_abs_response(const float *a, size_t w, size_t r)
  * overflow a double sum of this size). */
 int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma)
 {
-  size_t n;         /* Samples in the plane */
   size_t w, h;      /* Plane sides as size_t */
   double sum = 0.0; /* Sum of |I * N| over the interior */
   size_t r;
@@ -56,15 +55,10 @@ int qc_noise_immerkaer(const struct qc_plane *pIn, double *pSigma)
   if(pSigma == NULL) {
     return QC_ERR_MISUSE;
   }
-  rc = qc_plane_len(pIn, &n);
+  rc = qc_plane_interior(pIn, &w, &h);
   if(rc != QC_OK) {
     return rc;
   }
-  if(pIn->nWidth < 3 || pIn->nHeight < 3) {
-    return QC_ERR_RANGE;
-  }
-  w = (size_t)pIn->nWidth;
-  h = (size_t)pIn->nHeight;
   for(r = 1; r + 1 < h; r++) {
     sum += row_abs_response(pIn->a, w, r);
   }

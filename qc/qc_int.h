@@ -55,6 +55,12 @@ void mock_assert(const int result, const char *const expression,
  * only on success.  Defined in qc/image.c. */
 int qc_plane_len(const struct qc_plane *pIn, size_t *pnSample);
 
+/* The checks of a 3x3-kernel measure (noise, sharpness): pIn valid as for
+ * qc_plane_len() and both sides >= 3, so the plane has an interior.
+ * Writes the sides to *pW and *pH and returns QC_OK, else QC_ERR_MISUSE
+ * or QC_ERR_RANGE (nothing written).  Defined in qc/image.c. */
+int qc_plane_interior(const struct qc_plane *pIn, size_t *pW, size_t *pH);
+
 /* Percentiles of a[0..n-1] exactly as numpy.percentile's default method
  * ('linear', Hyndman & Fan 1996 definition 7): for q in [0, 100] with
  * h = (q/100)(n-1), lo = floor(h) and t = h - lo, the result is

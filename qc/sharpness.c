@@ -53,7 +53,6 @@ static double interior_sum(const float *a, size_t w, size_t h, double mean,
  * floats cannot overflow them). */
 int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar)
 {
-  size_t n;    /* Samples in the plane */
   size_t w, h; /* Plane sides as size_t */
   double nIn;  /* Interior pixels, (w-2)(h-2) */
   double mean; /* Mean Laplacian over the interior */
@@ -63,15 +62,10 @@ int qc_sharpness_laplacian_var(const struct qc_plane *pIn, double *pVar)
   if(pVar == NULL) {
     return QC_ERR_MISUSE;
   }
-  rc = qc_plane_len(pIn, &n);
+  rc = qc_plane_interior(pIn, &w, &h);
   if(rc != QC_OK) {
     return rc;
   }
-  if(pIn->nWidth < 3 || pIn->nHeight < 3) {
-    return QC_ERR_RANGE;
-  }
-  w = (size_t)pIn->nWidth;
-  h = (size_t)pIn->nHeight;
   nIn = (double)(w - 2) * (double)(h - 2);
   mean = interior_sum(pIn->a, w, h, 0.0, 0) / nIn;
   if(!isfinite(mean)) {

@@ -437,8 +437,7 @@ int newPixels(dicom_file *pFile, const pixelDesc &d, dicom_pixels **ppPix)
 }
 
 /* Reads sample i (0-based over the whole pixel data) as raw bits. */
-inline uint32_t rawSample(const uint8_t *pB, size_t i, uint32_t ba,
-                          bool bigEndian)
+inline uint32_t rawSample(const uint8_t *pB, size_t i, uint32_t ba)
 {
   switch(ba) {
   case 1:
@@ -447,31 +446,26 @@ inline uint32_t rawSample(const uint8_t *pB, size_t i, uint32_t ba,
     return pB[i];
   case 16: {
     const uint8_t *q = pB + 2 * i;
-    return bigEndian ? (uint32_t)(q[0] << 8 | q[1])
-                     : (uint32_t)(q[1] << 8 | q[0]);
+    return (uint32_t)(q[1] << 8 | q[0]);
   }
   default: {
     const uint8_t *q = pB + 4 * i;
-    return bigEndian ? ((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
-                        (uint32_t)q[2] << 8 | q[3])
-                     : ((uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
-                        (uint32_t)q[1] << 8 | q[0]);
+    return (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 |
+           q[0];
   }
   }
 }
 
-/* Unpacks a native byte stream into p->aValue: planar configuration 1 is
- * interleaved, YBR_FULL_422 upsampled (PS3.3 C.7.6.3.1.2: two pixels
- * share Cb and Cr, stored Y1 Y2 Cb Cr). */
-void unpackNative(const pixelDesc &d, const uint8_t *pB, bool bigEndian,
-                  dicom_pixels *p)
+/* Unpacks a little-endian native byte stream into p->aValue: planar
+ * configuration 1 is interleaved, YBR_FULL_422 upsampled (PS3.3
+ * C.7.6.3.1.2: two pixels share Cb and Cr, stored Y1 Y2 Cb Cr). */
+void unpackNative(const pixelDesc &d, const uint8_t *pB, dicom_pixels *p)
 {
   const size_t nPix = (size_t)d.nRows * d.nCols;
   const uint32_t spp = d.nSamples;
   const bool is422 = d.zPhoto == "YBR_FULL_422";
   const size_t nFrameIn = is422 ? nPix * 2 : nPix * spp;
-  if(!is422 && !d.planar && !bigEndian &&
-     (d.bitsAllocated == 8 || d.bitsAllocated == 16)) {
+  if(!is422 && !d.planar && (d.bitsAllocated == 8 || d.bitsAllocated == 16)) {
     /* The common case, in one tight loop: samples already interleaved. */
     const size_t n = nFrameIn * d.nFrames;
     if(d.bitsAllocated == 8)
@@ -497,7 +491,7 @@ void unpackNative(const pixelDesc &d, const uint8_t *pB, bool bigEndian,
         } else {
           iIn = i * spp + k;
         }
-        uint32_t v = rawSample(pB, iBase + iIn, d.bitsAllocated, bigEndian);
+        uint32_t v = rawSample(pB, iBase + iIn, d.bitsAllocated);
         pOut[i * spp + k] = storedValue(v, d.bitsStored, d.isSigned);
       }
     }
@@ -548,29 +542,24 @@ int readNativeElement(dicom_file *pFile, DcmDataset *pDs, const pixelDesc &d,
   if(cond.bad() || pB == NULL)
     return fail(pFile, DICOM_ERR_FORMAT, "pixel data cannot be read: %s",
                 cond.text());
+  std::vector<Uint8> aSwapped; /* Big-endian 32-bit data, made LE */
   if(bigEndian) {
-    /* Words are host order; 32-bit values had their high word first. */
-    int rc = newPixels(pFile, d, ppPix);
-    if(rc)
-      return rc;
+    /* Words are host (LE) order, but each 32-bit value had its high word
+     * first: swapping the two words of every sample gives LE bytes. */
+    size_t nWord = (size_t)(nNeed / 2);
+    aSwapped.resize(nWord * 2);
     const Uint16 *pW = (const Uint16 *)pB;
-    size_t n = (size_t)d.nRows * d.nCols * d.nSamples * d.nFrames;
-    for(size_t i = 0; i < n; i++) {
-      size_t iIn = i;
-      if(d.planar) {
-        size_t nPix = (size_t)d.nRows * d.nCols;
-        size_t f = i / (nPix * d.nSamples), r = i % (nPix * d.nSamples);
-        iIn = f * nPix * d.nSamples + (r % d.nSamples) * nPix + r / d.nSamples;
-      }
-      uint32_t v = (uint32_t)pW[2 * iIn] << 16 | pW[2 * iIn + 1];
-      (*ppPix)->aValue[i] = storedValue(v, d.bitsStored, d.isSigned);
+    Uint16 *pOut = (Uint16 *)aSwapped.data();
+    for(size_t i = 0; i + 1 < nWord; i += 2) {
+      pOut[i] = pW[i + 1];
+      pOut[i + 1] = pW[i];
     }
-    return DICOM_OK;
+    pB = aSwapped.data();
   }
   int rc = newPixels(pFile, d, ppPix);
   if(rc)
     return rc;
-  unpackNative(d, pB, false, *ppPix);
+  unpackNative(d, pB, *ppPix);
   return DICOM_OK;
 }
 

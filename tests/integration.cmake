@@ -28,3 +28,6 @@ file(GLOB DICOMQC_AREA_TESTS CONFIGURE_DEPENDS
 foreach(f ${DICOMQC_AREA_TESTS})
   include(${f})
 endforeach()
+add_test(NAME pixels_extra
+  COMMAND pixcheck ${CMAKE_CURRENT_SOURCE_DIR}/pixels/reference_extra.tsv
+          extra=${CMAKE_CURRENT_SOURCE_DIR}/pixels/extra)

@@ -40,6 +40,12 @@
 #define MAX_WORKERS 256
 #define MAX_ALLOW   256
 #define WORKER_NICE 10 /* Nice value of scoring threads, 0..19 */
+/* Scoring waits while images arrive (one stored in the last
+ * RX_ACTIVE_MS), for at most DEFER_MAX_MS per busy spell (see
+ * workerMain()), polling every DEFER_POLL_MS. */
+#define RX_ACTIVE_MS  50
+#define DEFER_MAX_MS  2000
+#define DEFER_POLL_MS 10
 
 /* The running node. */
 struct node {
@@ -48,7 +54,7 @@ struct node {
   char zDb[1100];                 /* Database file in use */
   struct dicom_limits limits;     /* Decoding limits for the workers */
   store_archive *pArchive;        /* Archive, shared by association threads */
-  store_writer *pWriter;          /* Group-commit writer of received rows */
+  store_writer *pWriter;          /* The one writer: receptions, scores */
   store *pDb;                     /* Connection of the study thread */
   dicom_scp *pScp;                /* The listener */
   char *azAllow[MAX_ALLOW];       /* Allowlist entries (own copies) */
@@ -63,7 +69,16 @@ struct node {
   atomic_long nReceived;          /* C-STOREs handed to us */
   atomic_long nStored;            /* Of those, acknowledged with success */
   atomic_long nScored;            /* Images scored by the workers */
+  atomic_llong lastStoreMs;       /* monoMs() of the latest stored image */
 };
+
+/* Milliseconds on the monotonic clock. */
+static int64_t monoMs(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- association side --------------------------------------------- */
 
@@ -162,6 +177,7 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
           : outcome == STORE_ARCHIVE_SAME ? "identical_copy"
                                           : "new_version");
   atomic_fetch_add(&n->nStored, 1);
+  atomic_store(&n->lastStoreMs, monoMs());
   pthread_mutex_lock(&n->mu);
   pthread_cond_broadcast(&n->cv);
   pthread_mutex_unlock(&n->mu);
@@ -199,83 +215,153 @@ static int isStopping(struct node *n)
   return stop;
 }
 
-/* Scores one claimed instance and records it with its queue row in one
- * transaction.  Returns a store status. */
-static int scoreOne(struct node *n, store *pDb, int64_t id, const char *zPath,
-                    struct cli_result *r)
+/* One worker's exchange with the writer: record the image it scored (if
+ * any) and claim the next (if asked), in one savepoint of the writer's
+ * transaction.  Runs on the writer thread (recordAndClaim). */
+struct work {
+  const char *zWorker;  /* Name for queue.claimed_by */
+  int64_t iScored;      /* Instance scored, 0 = none to record */
+  struct cli_result *r; /* Its result */
+  int isNewAlert;       /* OUT: recording it raised an image alert */
+  int wantNext;         /* Claim the next pending image */
+  int64_t iNext;        /* OUT: instance claimed, 0 = none pending */
+  char zNext[1400];     /* OUT: its archive path */
+};
+
+/* store_writer_fn: the recording, as one unit with its queue row (a
+ * crash before the commit leaves the row claimed; store_queue_reset()
+ * queues it again and the rerun replaces the rows), then the claim. */
+static int recordAndClaim(store *pDb, void *pArg)
 {
-  struct timespec t0, t1;
-  char q[700];
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  cli_measure_file(zPath, &n->limits, r);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  int isNewAlert = 0;
-  int rc = store_begin(pDb);
-  if(rc == STORE_OK)
-    rc = cli_result_record(pDb, id, r);
-  if(rc == STORE_OK)
-    rc = store_alert_image(pDb, id, &isNewAlert);
-  if(rc == STORE_OK)
-    rc = store_queue_done(pDb, id, r->zError);
-  if(rc == STORE_OK)
-    rc = store_commit(pDb);
-  if(rc != STORE_OK) {
-    cli_log("error", "event=score_failed id=%lld reason=%s", (long long)id,
-            cli_logq(q, sizeof(q), store_errmsg(pDb)));
-    store_rollback(pDb);
-    return rc;
+  struct work *w = pArg;
+  int rc = STORE_OK;
+  w->isNewAlert = 0;
+  w->iNext = 0;
+  if(w->iScored) {
+    rc = cli_result_record(pDb, w->iScored, w->r);
+    if(rc == STORE_OK)
+      rc = store_alert_image(pDb, w->iScored, &w->isNewAlert);
+    if(rc == STORE_OK)
+      rc = store_queue_done(pDb, w->iScored, w->r->zError);
   }
-  double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  if(rc == STORE_OK && w->wantNext) {
+    rc = store_queue_claim(pDb, w->zWorker, &w->iNext, w->zNext,
+                           sizeof(w->zNext));
+    if(rc == STORE_NOTFOUND) {
+      w->iNext = 0;
+      rc = STORE_OK;
+    }
+  }
+  return rc;
+}
+
+/* Logs the score of w->iScored, recorded; ms is its measuring time. */
+static void logScore(struct node *n, const struct work *w, double ms)
+{
+  char q[700];
+  const struct cli_result *r = w->r;
   if(r->zError)
     cli_log("warn", "event=score id=%lld verdict=error ms=%.1f reason=%s",
-            (long long)id, ms, cli_logq(q, sizeof(q), r->zError));
+            (long long)w->iScored, ms, cli_logq(q, sizeof(q), r->zError));
   else
     cli_log("info",
             "event=score id=%lld verdict=unscored ms=%.1f "
             "noise_sigma=%.4g sharpness=%.4g exposure_mean=%.4g",
-            (long long)id, ms, r->noise, r->sharp, r->expo.mean);
-  if(isNewAlert)
+            (long long)w->iScored, ms, r->noise, r->sharp, r->expo.mean);
+  if(w->isNewAlert)
     cli_log("warn", "event=alert kind=image id=%lld verdict=retake",
-            (long long)id);
+            (long long)w->iScored);
   atomic_fetch_add(&n->nScored, 1);
-  return STORE_OK;
 }
 
-/* A scoring thread: claim, score, record, until the node stops. */
+/* Milliseconds from t0 to t1. */
+static double msBetween(const struct timespec *t0, const struct timespec *t1)
+{
+  return (t1->tv_sec - t0->tv_sec) * 1e3 + (t1->tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Whether a worker should hold off claiming: images are arriving, and
+ * it has not yet waited DEFER_MAX_MS in this busy spell (*pSince: when
+ * its wait began, 0 outside a spell).  On two cores, scoring during a
+ * burst takes a fifth of the reception rate; a burst up to two seconds
+ * long is received at full speed and scored right after it, and a longer
+ * one is scored while it goes on, at most DEFER_MAX_MS behind. */
+static int mustDefer(struct node *n, int64_t *pSince)
+{
+  int64_t now = monoMs();
+  if(now - atomic_load(&n->lastStoreMs) >= RX_ACTIVE_MS) {
+    *pSince = 0;
+    return 0;
+  }
+  if(*pSince == 0)
+    *pSince = now;
+  return now - *pSince < DEFER_MAX_MS;
+}
+
+/* A scoring thread: claim, score, record, until the node stops.  It
+ * writes only through the writer (store_writer_run()): one request per
+ * image records the last score and claims the next.  While images
+ * arrive it waits (mustDefer()), so that reception gets the processor. */
 static void *workerMain(void *pArg)
 {
   struct node *n = pArg;
-  store *pDb = NULL;
-  char zName[32], zPath[1400], q[600];
+  char zName[32], zErr[600], q[700];
+  struct work *w = calloc(1, sizeof(*w));
   struct cli_result *r = malloc(sizeof(*r));
+  double ms = 0;
+  int64_t deferSince = 0; /* monoMs() when this busy spell's wait began */
   snprintf(zName, sizeof(zName), "worker-%d", (int)gettid());
   /* Reception first: this thread only (Linux nice is per thread). */
   if(setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0)
     cli_log("warn", "event=worker_priority reason=%s",
             cli_logq(q, sizeof(q), strerror(errno)));
-  if(r == NULL || store_open(n->zDb, &pDb) != STORE_OK) {
-    cli_log("error", "event=worker_failed reason=%s",
-            cli_logq(q, sizeof(q), r ? store_errmsg(pDb) : "out of memory"));
+  if(w == NULL || r == NULL) {
+    cli_log("error", "event=worker_failed reason=\"out of memory\"");
     goto worker_end;
   }
-  while(!isStopping(n)) {
-    int64_t id = 0;
-    int rc = store_queue_claim(pDb, zName, &id, zPath, sizeof(zPath));
-    if(rc == STORE_NOTFOUND) {
-      waitForWork(n);
+  w->zWorker = zName;
+  w->r = r;
+  for(;;) {
+    int stop = isStopping(n);
+    int defer = !stop && mustDefer(n, &deferSince);
+    w->wantNext = !stop && !defer;
+    if(!w->iScored && stop)
+      break;
+    if(!w->iScored && defer) {
+      const struct timespec tick = {0, DEFER_POLL_MS * 1000000L};
+      nanosleep(&tick, NULL);
       continue;
     }
+    int rc =
+        store_writer_run(n->pWriter, recordAndClaim, w, zErr, sizeof(zErr));
     if(rc != STORE_OK) {
-      cli_log("error", "event=claim_failed reason=%s",
-              cli_logq(q, sizeof(q), store_errmsg(pDb)));
-      waitForWork(n);
+      /* Nothing of it was written: the scored image stays claimed and
+       * is scored again after a restart. */
+      cli_log("error", "event=score_failed id=%lld reason=%s",
+              (long long)w->iScored, cli_logq(q, sizeof(q), zErr));
+      w->iScored = 0;
+      if(!isStopping(n))
+        waitForWork(n);
       continue;
     }
-    scoreOne(n, pDb, id, zPath, r);
+    if(w->iScored)
+      logScore(n, w, ms);
+    w->iScored = 0;
+    if(w->iNext == 0) {
+      if(w->wantNext)
+        waitForWork(n);
+      continue;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cli_measure_file(w->zNext, &n->limits, r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = msBetween(&t0, &t1);
+    w->iScored = w->iNext;
   }
 worker_end:
-  store_close(pDb);
   free(r);
+  free(w);
   return NULL;
 }
 

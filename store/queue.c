@@ -375,7 +375,10 @@ int store_queue_claim(store *p, const char *zWorker, int64_t *piInstance,
   if(rc == STORE_OK && !isAny) {
     rc = storeErr(p, STORE_NOTFOUND, "store_queue_claim: nothing pending");
   }
-  if(rc == STORE_OK) {
+  if(rc == STORE_OK && !sqlite3_get_autocommit(p->db)) {
+    /* Inside the caller's transaction (store_writer_run()). */
+    rc = claimLocked(p, zWorker, nPath, &iId, &zFile);
+  } else if(rc == STORE_OK) {
     rc = storeTxnBegin(p, "store_queue_claim");
     if(rc == STORE_OK) {
       rc = storeTxnEnd(p, claimLocked(p, zWorker, nPath, &iId, &zFile));

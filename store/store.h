@@ -323,7 +323,7 @@ int store_archive_commit(store_archive *pArchive, const char *zTempPath,
 
 /* ---- Receiving: group-commit writer --------------------------------- */
 
-/* The single writer of received instances.  It owns its own connection
+/* The single writer of the node's database.  It owns its own connection
  * and one thread.  Many threads (one per association) call
  * store_writer_receive() at once; the writer thread takes every request
  * waiting at that moment and commits them in ONE transaction (one WAL
@@ -360,6 +360,25 @@ int store_writer_receive(store_writer *pWriter,
                          int64_t *piId /* OUT: row id, may be NULL */,
                          char *zErr /* OUT: message, may be NULL */,
                          size_t nErr);
+
+/* Work for store_writer_run(): runs on the writer thread with the
+ * writer's connection, inside its open transaction (so functions that
+ * join an open transaction, such as store_queue_claim(),
+ * store_queue_done(), store_metric_put(), work here; store_begin() does
+ * not).  Returns a store status; anything but STORE_OK undoes what it
+ * wrote and is returned to the caller with store_errmsg(pStore). */
+typedef int (*store_writer_fn)(store *pStore, void *pArg);
+
+/* Runs xWork(connection, pArg) in the writer's next transaction, inside
+ * its own savepoint, and blocks until that transaction is committed
+ * (durable) or has failed; returns xWork's status, or the commit's.  The
+ * one way for other threads (the scoring workers) to write while the
+ * node runs, so that the writer stays the only writer.  On failure
+ * writes the message to zErr (nErr bytes, may be NULL).  Returns
+ * STORE_MISUSE for a NULL or failed writer or NULL xWork, or when the
+ * writer is closing. */
+int store_writer_run(store_writer *pWriter, store_writer_fn xWork, void *pArg,
+                     char *zErr /* OUT: message, may be NULL */, size_t nErr);
 
 /* Writes how many transactions the writer committed or tried, and how
  * many requests they held, since it opened (either may be NULL).  Safe
@@ -399,11 +418,13 @@ int store_queue_reset(store *pStore);
  * zWorker (a name for the record, e.g. "pid 812 thread 3"): state
  * 'claimed', claimed_at now, claimed_by, attempts + 1.  Atomic across
  * threads and processes (BEGIN IMMEDIATE): no two handles ever claim one
- * row.  Writes the instance id to *piInstance and its archive path to
+ * row.  With a transaction open on the handle (as inside
+ * store_writer_run()) the claim joins it instead and lasts only if it
+ * commits.  Writes the instance id to *piInstance and its archive path to
  * zPath (nPath bytes).  Returns STORE_OK, STORE_NOTFOUND when nothing is
- * pending (no write lock is taken then), STORE_MISUSE (NULL argument, a
- * transaction open on the handle, a path longer than nPath: nothing is
- * claimed), STORE_ERR_BUSY or another failure (nothing claimed).
+ * pending (no write lock is taken then), STORE_MISUSE (NULL argument, a path
+ * longer than nPath: nothing is claimed), STORE_ERR_BUSY or another
+ * failure (nothing claimed).
  * Tests: tests/unit/test_store_queue.c */
 int store_queue_claim(store *pStore, const char *zWorker,
                       int64_t *piInstance /* OUT */, char *zPath,

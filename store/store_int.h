@@ -84,6 +84,8 @@ enum store_stmt_slot {
   STORE_STMT_STUDY_GET,       /* one study */
   STORE_STMT_STUDY_INSTANCES, /* instances of one study */
   STORE_STMT_METRICS_EACH,    /* metrics of one instance */
+  STORE_STMT_RUN_SAVEPOINT,   /* SAVEPOINT of store_writer_run() */
+  STORE_STMT_RUN_RELEASE,     /* RELEASE of that savepoint */
   STORE_STMT_COUNT            /* number of slots; keep last */
 };
 

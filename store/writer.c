@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * writer.c - the group-commit writer of received instances.
+ * writer.c - the group-commit writer: the node's one writer of the
+ * database.
  *
  * A C-STORE may be acknowledged only once its index rows are on disk, and
  * with synchronous=FULL every COMMIT costs an fsync of the WAL (about
@@ -14,6 +15,12 @@
  * artificial delay is needed.  A request that fails rolls back to its
  * savepoint and fails alone; if SQLite itself abandons the transaction
  * (disk full, I/O error), every request in it fails with that message.
+ *
+ * The scoring workers write through it too (store_writer_run(): claim
+ * the next image, record a score): one writer means no thread ever waits
+ * on SQLite's write lock (whose busy handler sleeps a millisecond or
+ * more), and a worker's rows ride along in the receivers' commits instead
+ * of paying an fsync of their own.
  *
  * Requests live on their callers' stacks; the list and the done flags
  * are guarded by one mutex.  Only the writer thread touches the
@@ -31,9 +38,15 @@
 /* Debug magic of a live writer ("WRTR"). */
 #define WRITER_MAGIC 0x57525452u
 
-/* One caller's request, on its stack until isDone. */
+/* Name of the savepoint around a store_writer_run() request. */
+#define RUN_SAVEPOINT "store_writer_run"
+
+/* One caller's request, on its stack until isDone: an instance to record
+ * (pInst) or work to run (xWork). */
 struct writer_req {
   const struct store_instance *pInst; /* What to record; caller's */
+  store_writer_fn xWork;              /* Or this to run, with pArg */
+  void *pArg;                         /* Argument of xWork; caller's */
   int64_t iId;                        /* OUT: instance row id */
   int rc;                             /* OUT: status */
   int isDone;                         /* Set under the mutex when rc is
@@ -101,10 +114,38 @@ static void commitRange(store *p, struct writer_req *pFirst,
   }
 }
 
+/* Runs xWork inside its own savepoint of the open transaction: what it
+ * wrote stays only if it returns STORE_OK. */
+static int runWork(store *p, struct writer_req *pReq)
+{
+  int rc = storeStmtExec(p, STORE_STMT_RUN_SAVEPOINT,
+                         "SAVEPOINT " RUN_SAVEPOINT, "store_writer_run");
+
+  if(rc != STORE_OK) {
+    return rc;
+  }
+  rc = pReq->xWork(p, pReq->pArg);
+  if(rc == STORE_OK) {
+    rc = storeStmtExec(p, STORE_STMT_RUN_RELEASE, "RELEASE " RUN_SAVEPOINT,
+                       "store_writer_run");
+  }
+  if(rc != STORE_OK && !sqlite3_get_autocommit(storeDb(p))) {
+    /* Keep xWork's message; the savepoint may already be gone. */
+    (void)sqlite3_exec(storeDb(p),
+                       "ROLLBACK TO " RUN_SAVEPOINT "; RELEASE " RUN_SAVEPOINT,
+                       NULL, NULL, NULL);
+  }
+  return rc;
+}
+
 /* Runs one request inside the open transaction. */
 static void runOne(store *p, struct writer_req *pReq)
 {
-  pReq->rc = storeReceiveOne(p, pReq->pInst, &pReq->iId);
+  if(pReq->xWork != NULL) {
+    pReq->rc = runWork(p, pReq);
+  } else {
+    pReq->rc = storeReceiveOne(p, pReq->pInst, &pReq->iId);
+  }
   if(pReq->rc != STORE_OK) {
     reqFail(pReq, pReq->rc, store_errmsg(p));
   }
@@ -262,9 +303,7 @@ static int submit(store_writer *w, struct writer_req *pReq)
   pthread_mutex_lock(&w->mu);
   if(w->isClosing) {
     pthread_mutex_unlock(&w->mu);
-    reqFail(pReq, STORE_MISUSE,
-            "store_writer_receive: the writer is "
-            "closing");
+    reqFail(pReq, STORE_MISUSE, "store writer: the writer is closing");
     return STORE_MISUSE;
   }
   if(w->pTail != NULL) {
@@ -303,6 +342,25 @@ int store_writer_receive(store_writer *w, const struct store_instance *pInst,
     *piId = req.iId;
   }
   return rc;
+}
+
+int store_writer_run(store_writer *w, store_writer_fn xWork, void *pArg,
+                     char *zErr, size_t nErr)
+{
+  struct writer_req req; /* This call's request */
+
+  memset(&req, 0, sizeof req);
+  req.xWork = xWork;
+  req.pArg = pArg;
+  req.zErr = zErr;
+  req.nErr = nErr;
+  if(w == NULL || w->pStore == NULL || xWork == NULL) {
+    reqFail(&req, STORE_MISUSE,
+            "store_writer_run: NULL or failed writer, or NULL xWork");
+    return STORE_MISUSE;
+  }
+  STORE_ASSERT(w->iMagic == WRITER_MAGIC);
+  return submit(w, &req);
 }
 
 void store_writer_stats(store_writer *w, int64_t *pnBatch, int64_t *pnRequest)

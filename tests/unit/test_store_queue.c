@@ -266,15 +266,33 @@ static void test_store_queue_claim_misuse_claims_nothing(void **state)
                    STORE_MISUSE);
   tsu_contains(store_errmsg(pStore), "nothing claimed");
   depth(pStore, 1, 0);
-  assert_int_equal(store_begin(pStore), STORE_OK);
-  assert_int_equal(store_queue_claim(pStore, "w1", &iId, zPath, sizeof zPath),
-                   STORE_MISUSE);
-  tsu_contains(store_errmsg(pStore), "transaction is open");
-  assert_int_equal(store_rollback(pStore), STORE_OK);
   assert_int_equal(store_queue_claim(pStore, NULL, &iId, zPath, sizeof zPath),
                    STORE_MISUSE);
   assert_int_equal(iId, -7);
   depth(pStore, 1, 0);
+}
+
+/* A claim inside the caller's transaction (as store_writer_run() runs
+ * it) joins that transaction: seen inside it, gone after a rollback,
+ * kept after a commit. */
+static void test_store_queue_claim_joins_open_transaction(void **state)
+{
+  store *pStore = *state;
+  int64_t iId = 0;
+  char zPath[256];
+
+  receive(pStore, STUDY, "1.2.3.1");
+  assert_int_equal(store_begin(pStore), STORE_OK);
+  assert_int_equal(store_queue_claim(pStore, "w1", &iId, zPath, sizeof zPath),
+                   STORE_OK);
+  depth(pStore, 0, 1);
+  assert_int_equal(store_rollback(pStore), STORE_OK);
+  depth(pStore, 1, 0);
+  assert_int_equal(store_begin(pStore), STORE_OK);
+  assert_int_equal(store_queue_claim(pStore, "w1", &iId, zPath, sizeof zPath),
+                   STORE_OK);
+  assert_int_equal(store_commit(pStore), STORE_OK);
+  depth(pStore, 0, 1);
 }
 
 /* ---- done, reset, crash recovery --------------------------------------- */
@@ -558,6 +576,7 @@ int main(void)
       MEM_TEST(test_store_receive_failing_study_rolls_back_all),
       MEM_TEST(test_store_queue_claim_takes_oldest_first),
       MEM_TEST(test_store_queue_claim_misuse_claims_nothing),
+      MEM_TEST(test_store_queue_claim_joins_open_transaction),
       MEM_TEST(test_store_queue_done_records_error_and_state),
       MEM_TEST(test_store_queue_reset_requeues_and_rerun_replaces),
       MEM_TEST(test_store_queue_reset_gives_up_after_max_attempts),

@@ -294,6 +294,115 @@ static void test_store_writer_failing_request_fails_alone(void **state)
   store_close(pStore);
 }
 
+/* ---- store_writer_run ------------------------------------------------- */
+
+/* One store_writer_run() call on its own thread.  No cmocka calls. */
+struct runner {
+  store_writer *w;     /* Shared writer */
+  store_writer_fn xFn; /* Work to run */
+  int64_t iId;         /* IN/OUT of the work: an instance id */
+  int rc;              /* OUT: what store_writer_run() returned */
+  char zErr[512];      /* OUT: its message */
+  pthread_t thread;    /* The thread */
+};
+
+/* Work: claims the oldest pending image into pR->iId. */
+static int claimWork(store *pStore, void *pArg)
+{
+  struct runner *pR = pArg;
+  char zPath[256];
+
+  return store_queue_claim(pStore, "run", &pR->iId, zPath, sizeof zPath);
+}
+
+/* Work that writes a metric of pR->iId and then fails (its queue row
+ * cannot be marked done: the id is not queued, pR->iId + 1000 is). */
+static int failWork(store *pStore, void *pArg)
+{
+  struct runner *pR = pArg;
+  int rc = store_metric_put(pStore, pR->iId, "noise_sigma", 1.5, NULL, -1);
+
+  if(rc == STORE_OK) {
+    rc = store_queue_done(pStore, pR->iId + 1000, NULL);
+  }
+  return rc;
+}
+
+static void *runThread(void *pArg)
+{
+  struct runner *pR = pArg;
+
+  pR->rc = store_writer_run(pR->w, pR->xFn, pR, pR->zErr, sizeof pR->zErr);
+  return NULL;
+}
+
+/* Work from other threads shares the receivers' transaction; work that
+ * fails undoes only its own writes and returns its status and message. */
+static void test_store_writer_run_joins_batch_and_fails_alone(void **state)
+{
+  struct tsu_dir *pTmp = *state;
+  store_writer *w = openWriter(pTmp->zPath);
+  struct sender aS[2];
+  pthread_t aThread[2];
+  struct runner aR[2];
+  store *pStore = NULL;
+  int64_t nBatch = -1;
+  int i;
+
+  memset(aS, 0, sizeof aS);
+  memset(aR, 0, sizeof aR);
+  aS[0].w = w;
+  aS[0].zStudy = STUDY;
+  aS[0].nSend = 1;
+  runSenders(aS, 1, sendThread); /* instance 1, queued */
+  assert_int_equal(aS[0].nOk, 1);
+  store_writer_stats(w, &nBatch, NULL);
+  assert_int_equal(nBatch, 1);
+
+  /* One batch: a receive (instance 2), a claim, a failing work. */
+  storeWriterHold(w, 1);
+  aS[1].w = w;
+  aS[1].zStudy = STUDY;
+  aS[1].iThread = 1;
+  aS[1].nSend = 1;
+  startSenders(&aS[1], aThread, 1);
+  waitQueued(w, 1);
+  aR[0].w = w;
+  aR[0].xFn = claimWork;
+  aR[1].w = w;
+  aR[1].xFn = failWork;
+  aR[1].iId = 1;
+  for(i = 0; i < 2; i++) {
+    assert_int_equal(pthread_create(&aR[i].thread, NULL, runThread, &aR[i]),
+                     0);
+    waitQueued(w, 2 + i);
+  }
+  storeWriterHold(w, 0);
+  joinSenders(aThread, 1);
+  for(i = 0; i < 2; i++) {
+    pthread_join(aR[i].thread, NULL);
+  }
+  store_writer_stats(w, &nBatch, NULL);
+  assert_int_equal(nBatch, 2);
+  assert_int_equal(aS[1].rc, 0);
+  assert_int_equal(aR[0].rc, STORE_OK);
+  assert_int_equal(aR[0].iId, 1); /* the oldest pending */
+  assert_int_equal(aR[1].rc, STORE_NOTFOUND);
+  tsu_contains(aR[1].zErr, "not queued");
+  store_writer_close(w);
+
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  assert_int_equal(tsu_int(storeDb(pStore), "SELECT count(*) FROM instances"),
+                   2);
+  assert_int_equal(tsu_int(storeDb(pStore), "SELECT count(*) FROM queue"
+                                            " WHERE state = 'claimed'"),
+                   1);
+  assert_int_equal(tsu_int(storeDb(pStore), "SELECT count(*) FROM metrics"),
+                   0);
+  tsu_consistent(pStore);
+  store_close(pStore);
+}
+
 static void test_store_writer_bad_calls_return_STORE_MISUSE(void **state)
 {
   struct tsu_dir *pTmp = *state;
@@ -315,6 +424,11 @@ static void test_store_writer_bad_calls_return_STORE_MISUSE(void **state)
                    STORE_MISUSE);
   tsu_contains(zErr, "zStudyInstanceUid");
   assert_int_equal(iId, -7);
+  assert_int_equal(store_writer_run(w, NULL, NULL, zErr, sizeof zErr),
+                   STORE_MISUSE);
+  tsu_contains(zErr, "store_writer_run");
+  assert_int_equal(store_writer_run(NULL, claimWork, NULL, NULL, 0),
+                   STORE_MISUSE);
   store_writer_close(w);
   /* A writer that cannot open its database says why. */
   snprintf(zNoDir, sizeof zNoDir, "%s/no/such/qc.sqlite", pTmp->zDir);
@@ -415,6 +529,7 @@ int main(void)
       DIR_TEST(test_store_writer_receive_commits_three_rows),
       DIR_TEST(test_store_writer_waiting_requests_share_one_commit),
       DIR_TEST(test_store_writer_failing_request_fails_alone),
+      DIR_TEST(test_store_writer_run_joins_batch_and_fails_alone),
       DIR_TEST(test_store_writer_bad_calls_return_STORE_MISUSE),
       DIR_TEST(test_store_writer_group_commit_measurement),
   };

@@ -167,12 +167,16 @@ static int select_ranks(const float *a, size_t n, struct rank *aRank,
 
 /* Hoare's FIND (C. A. R. Hoare, "Algorithm 65: Find", CACM 4(7), 1961)
  * with a middle pivot: writes the key of rank iRank (0-based) of
- * aKey[0..n-1] to *pKey, reordering aKey.  Returns 0, or -1 after
- * MAX_ROUNDS rounds (nothing written). */
-static int quickselect(uint32_t *aKey, size_t n, size_t iRank, uint32_t *pKey)
+ * aKey[0..n-1] to *pKey, searching only aKey[lo..n-1], which must hold
+ * that rank (everything before lo is no greater than everything from lo
+ * on).  Reorders aKey[lo..n-1] so that after it, keys before iRank are
+ * no greater than *pKey and keys after it no smaller.  Returns 0, or -1
+ * after MAX_ROUNDS rounds (nothing written). */
+static int quickselect(uint32_t *aKey, size_t n, size_t lo, size_t iRank,
+                       uint32_t *pKey)
 {
-  size_t lo = 0, hi = n - 1; /* The rank lies in aKey[lo..hi] */
-  int nRound = 0;            /* Partition rounds so far */
+  size_t hi = n - 1; /* The rank lies in aKey[lo..hi] */
+  int nRound = 0;    /* Partition rounds so far */
 
   while(lo < hi) {
     if(++nRound > MAX_ROUNDS) {
@@ -210,15 +214,41 @@ static int quickselect(uint32_t *aKey, size_t n, size_t iRank, uint32_t *pKey)
   return 0;
 }
 
-/* select_ranks() for n < NSMALL: the keys in a copy, one quickselect per
- * rank.  Returns QC_OK, QC_ERR_NOMEM, QC_ERR_RANGE (a NaN sample) or -1
- * when a quickselect gave up (use select_ranks()). */
+/* Moves the smallest of aKey[lo..n-1] (lo < n) to aKey[lo] and returns
+ * it, which leaves the keys partitioned at lo as quickselect() does. */
+static uint32_t min_key(uint32_t *aKey, size_t n, size_t lo)
+{
+  size_t iMin = lo; /* Position of the smallest so far */
+  size_t i;
+  uint32_t k;
+
+  for(i = lo + 1; i < n; i++) {
+    if(aKey[i] < aKey[iMin]) {
+      iMin = i;
+    }
+  }
+  k = aKey[iMin];
+  aKey[iMin] = aKey[lo];
+  aKey[lo] = k;
+  return k;
+}
+
+/* select_ranks() for n < NSMALL: the keys in a copy, ranks taken in
+ * increasing order.  Each selection leaves the keys partitioned at its
+ * rank, so the next one searches only the part after it, and a rank
+ * just after the previous one is the smallest key of that part (numpy's
+ * linear method always asks for such pairs).  Returns QC_OK,
+ * QC_ERR_NOMEM, QC_ERR_RANGE (a NaN sample) or -1 when a quickselect
+ * gave up (use select_ranks()). */
 static int select_small(const float *a, size_t n, struct rank *aRank,
                         size_t nRank)
 {
-  uint32_t *aKey = malloc(n * sizeof(*aKey)); /* Keys, reordered */
-  size_t i;
+  uint32_t *aKey = malloc(n * sizeof(*aKey));  /* Keys, reordered */
+  struct rank *apOrder[2 * QC_PERCENTILE_MAX]; /* aRank by rank */
+  struct rank *pPrev = NULL;                   /* Last one selected */
+  size_t i, j;
 
+  QC_ASSERT(nRank <= 2 * QC_PERCENTILE_MAX);
   if(aKey == NULL) {
     return QC_ERR_NOMEM;
   }
@@ -229,12 +259,25 @@ static int select_small(const float *a, size_t n, struct rank *aRank,
     }
     aKey[i] = float_key(a[i]);
   }
+  for(i = 0; i < nRank; i++) { /* Insertion sort of a few pointers */
+    for(j = i; j > 0 && apOrder[j - 1]->iRank > aRank[i].iRank; j--) {
+      apOrder[j] = apOrder[j - 1];
+    }
+    apOrder[j] = &aRank[i];
+  }
   for(i = 0; i < nRank; i++) {
-    if(quickselect(aKey, n, aRank[i].iRank, &aRank[i].key) != 0) {
+    struct rank *pR = apOrder[i];
+    if(pPrev != NULL && pR->iRank == pPrev->iRank) {
+      pR->key = pPrev->key;
+    } else if(pPrev != NULL && pR->iRank == pPrev->iRank + 1) {
+      pR->key = min_key(aKey, n, pR->iRank);
+    } else if(quickselect(aKey, n, pPrev ? pPrev->iRank + 1 : 0, pR->iRank,
+                          &pR->key) != 0) {
       free(aKey);
       return -1;
     }
-    aRank[i].isDone = 1;
+    pR->isDone = 1;
+    pPrev = pR;
   }
   free(aKey);
   return QC_OK;

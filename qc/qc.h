@@ -147,6 +147,25 @@ int qc_image_luma(const struct qc_image *pImg, int32_t iFrame, float *aOut);
 int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
                       float *aOut);
 
+/* The grey 0..255 plane the natural-scene models (BRISQUE, NIQE, PIQE)
+ * score, for frame iFrame of pImg, into aOut (nWidth*nHeight floats):
+ *   - grey, at most 8 bits stored, unsigned, no VOI window, every sample
+ *     an integer in 0..255 (an 8-bit MONOCHROME2 image such as a natural
+ *     picture wrapped as Secondary Capture): the samples as they are, so
+ *     the score equals the reference's on the original picture;
+ *   - RGB of at most 8 bits: luminance rounded as OpenCV's
+ *     cvtColor(COLOR_RGB2GRAY) computes it on 8-bit images,
+ *     (9798 R + 19235 G + 3735 B + 2^14) >> 15, on the samples rounded
+ *     and clamped to 0..255;
+ *   - anything else: the luminance (qc_image_luma()) rendered by
+ *     qc_render_display() (VOI window, else the robust 1..99 percentile
+ *     window), not rounded.
+ * Returns QC_OK, or the status of qc_image_luma() / qc_render_display()
+ * (QC_ERR_MISUSE, QC_ERR_RANGE for a constant plane, QC_ERR_NOMEM).
+ * Tests: tests/unit/test_qc_render.c */
+int qc_render_model_input(const struct qc_image *pImg, int32_t iFrame,
+                          float *aOut);
+
 /* Noise standard deviation by Immerkaer's fast method (J. Immerkaer, "Fast
  * Noise Variance Estimation", Computer Vision and Image Understanding
  * 64(2):300-302, 1996, eq. 8):

@@ -10,11 +10,18 @@
  * clamped, so a few hot or dead pixels do not set the contrast.  Input is
  * the luminance plane in modality units; the output is float, not rounded.
  *
+ * qc_render_model_input() picks the input of the 8-bit natural-scene
+ * models: 8-bit pictures as they are (so a natural test image wrapped as
+ * DICOM scores as the reference scores the original), 8-bit RGB through
+ * OpenCV's rounded grey conversion, everything else through the display
+ * rendering above.
+ *
  * Tests: tests/unit/test_qc_render.c
  */
 #include "qc_int.h"
 
 #include <math.h>
+#include <string.h>
 
 #define DISPLAY_MAX 255.0 /* Output range 0..2^8-1 */
 
@@ -99,4 +106,76 @@ int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
   }
   render_voi(pIn->a, n, pImg->windowCenter, pImg->windowWidth, aOut);
   return QC_OK;
+}
+
+/* True if every sample of a is an integer in 0..255. */
+static int is_byte_plane(const float *a, size_t n)
+{
+  size_t i;
+
+  for(i = 0; i < n; i++) {
+    if(!(a[i] >= 0.0f && a[i] <= 255.0f && a[i] == floorf(a[i]))) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A sample rounded to the nearest integer and clamped to 0..255 (NaN
+ * gives 0). */
+static int32_t to_byte(float x)
+{
+  if(!(x > 0.0f)) {
+    return 0;
+  }
+  if(x >= 255.0f) {
+    return 255;
+  }
+  return (int32_t)lrintf(x);
+}
+
+/* OpenCV's 8-bit RGB to grey (modules/imgproc color_rgb: 15-bit fixed
+ * point weights of BT.601 that sum to 2^15, rounded half up). */
+static void gray_from_rgb8(const float *aIn, size_t nPix, float *aOut)
+{
+  size_t i;
+
+  for(i = 0; i < nPix; i++) {
+    const float *p = aIn + 3 * i; /* This pixel's R, G, B */
+    int32_t y = (9798 * to_byte(p[0]) + 19235 * to_byte(p[1]) +
+                 3735 * to_byte(p[2]) + (1 << 14)) >>
+                15;
+    aOut[i] = (float)y;
+  }
+}
+
+/* Input of the 8-bit models; see qc.h for the rule. */
+int qc_render_model_input(const struct qc_image *pImg, int32_t iFrame,
+                          float *aOut)
+{
+  const float *aIn = qc_image_frame(pImg, iFrame); /* Frame's samples */
+  size_t nPix;                                     /* Pixels in it */
+  int rc;
+
+  if(aIn == NULL || aOut == NULL) {
+    return QC_ERR_MISUSE;
+  }
+  nPix = (size_t)pImg->nWidth * (size_t)pImg->nHeight;
+  if(pImg->nChannels == 3 && pImg->bitsStored <= 8) {
+    gray_from_rgb8(aIn, nPix, aOut);
+    return QC_OK;
+  }
+  if(pImg->nChannels == 1 && pImg->bitsStored <= 8 && !pImg->isSigned &&
+     !pImg->hasWindow && is_byte_plane(aIn, nPix)) {
+    memcpy(aOut, aIn, nPix * sizeof(float));
+    return QC_OK;
+  }
+  rc = qc_image_luma(pImg, iFrame, aOut);
+  if(rc == QC_OK) {
+    /* In place: both renderings read sample i before writing sample i,
+     * and the percentile selection works on its own copy of the keys. */
+    struct qc_plane luma = {aOut, pImg->nWidth, pImg->nHeight};
+    rc = qc_render_display(pImg, &luma, aOut);
+  }
+  return rc;
 }

@@ -9,7 +9,10 @@
  * rescale_intensity) through tests/reference/make_qc_reference.py; windows
  * whose answer follows from arithmetic (c = 128, w = 256 is the identity
  * on 0..255; w = 1 is a step); and bad input: a constant plane without a
- * window, a window narrower than 1, NaN samples, NULL arguments.
+ * window, a window narrower than 1, NaN samples, NULL arguments.  Then the
+ * input rule of the 8-bit models (qc_render_model_input()): 8-bit RGB
+ * against OpenCV's grey conversion, 8-bit grey kept as it is, everything
+ * else rendered.
  */
 #include "test_util.h" /* First: C headers, then cmocka */
 
@@ -259,6 +262,110 @@ static void test_qc_render_bad_args_return_status(void **state)
   assert_int_equal(qc_render_display(&img, &empty, aOut), QC_ERR_RANGE);
 }
 
+/* ---- qc_render_model_input ------------------------------------------ */
+
+/* A one-frame image holding a copy of nChannels-sample plane a. */
+static struct qc_image *image_of(const float *a, int32_t nWidth,
+                                 int32_t nHeight, int32_t nChannels,
+                                 int32_t bitsStored)
+{
+  struct qc_image *p = qc_image_new(nWidth, nHeight, nChannels, 1);
+
+  assert_non_null(p);
+  memcpy(p->aPixel, a,
+         (size_t)nWidth * (size_t)nHeight * (size_t)nChannels * sizeof(float));
+  p->bitsStored = bitsStored;
+  return p;
+}
+
+/* Reference: tests/reference/data/gray8_rgb8_64x48.f32, OpenCV's
+ * cvtColor(COLOR_RGB2GRAY) of the uint8 image rgb8_64x48 (random colours
+ * plus black, white, the primaries and near-ties), cross-checked in the
+ * script with the 15-bit fixed-point formula.  Tolerance: none (integers). */
+static void test_qc_render_model_input_rgb8_matches_opencv(void **state)
+{
+  struct tu_plane x;
+  struct qc_image *pImg;
+  float *aRef, *aOut;
+  size_t i, n;
+
+  (void)state;
+  tu_plane_load("rgb8_64x48", 3, &x);
+  n = (size_t)x.nWidth * (size_t)x.nHeight;
+  aRef = tu_read_f32("gray8_rgb8_64x48", n);
+  aOut = malloc(n * sizeof(float));
+  assert_non_null(aOut);
+  pImg = image_of(x.a, x.nWidth, x.nHeight, 3, 8);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  for(i = 0; i < n; i++) {
+    if(aOut[i] != aRef[i]) {
+      fail_msg("pixel %zu: got %g, OpenCV %g", i, aOut[i], aRef[i]);
+    }
+  }
+  qc_image_free(pImg);
+  free(aOut);
+  free(aRef);
+  free(x.a);
+}
+
+/* An 8-bit grey picture without a window is scored as it is; with a
+ * window, with a rescale that leaves fractions, or with 12 bits it goes
+ * through qc_render_display() (compared against a direct call). */
+static void test_qc_render_model_input_grey_rule(void **state)
+{
+  float a[6] = {0, 17, 128, 200, 254, 255};
+  float aFrac[6] = {0.5f, 17, 128, 200, 254, 255};
+  float aOut[6], aWant[6];
+  struct qc_plane plane = {a, 3, 2};
+  struct qc_plane planeFrac = {aFrac, 3, 2};
+  struct qc_image *pImg = image_of(a, 3, 2, 1, 8);
+  size_t i;
+
+  (void)state;
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  for(i = 0; i < 6; i++) {
+    assert_true(aOut[i] == a[i]);
+  }
+  /* With a window. */
+  pImg->hasWindow = 1;
+  pImg->windowCenter = 100.0;
+  pImg->windowWidth = 50.0;
+  assert_int_equal(qc_render_display(pImg, &plane, aWant), QC_OK);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  assert_memory_equal(aOut, aWant, sizeof(aOut));
+  assert_true(aOut[1] == 0.0f && aOut[3] == 255.0f);
+  /* 12 bits, no window: the robust window. */
+  pImg->hasWindow = 0;
+  pImg->bitsStored = 12;
+  assert_int_equal(qc_render_display(pImg, &plane, aWant), QC_OK);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  assert_memory_equal(aOut, aWant, sizeof(aOut));
+  assert_true(aOut[0] == 0.0f && aOut[5] == 255.0f);
+  qc_image_free(pImg);
+  /* 8 bits but not integers 0..255 (a rescale): rendered too. */
+  pImg = image_of(aFrac, 3, 2, 1, 8);
+  assert_int_equal(qc_render_display(pImg, &planeFrac, aWant), QC_OK);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  assert_memory_equal(aOut, aWant, sizeof(aOut));
+  assert_true(aOut[0] == 0.0f);
+  qc_image_free(pImg);
+}
+
+static void test_qc_render_model_input_bad_args_return_status(void **state)
+{
+  float a[4] = {1, 1, 1, 1};
+  float aOut[4];
+  struct qc_image *pImg = image_of(a, 2, 2, 1, 12);
+
+  (void)state;
+  assert_int_equal(qc_render_model_input(NULL, 0, aOut), QC_ERR_MISUSE);
+  assert_int_equal(qc_render_model_input(pImg, 1, aOut), QC_ERR_MISUSE);
+  assert_int_equal(qc_render_model_input(pImg, 0, NULL), QC_ERR_MISUSE);
+  /* A constant 12-bit plane has no robust window. */
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_ERR_RANGE);
+  qc_image_free(pImg);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -272,6 +379,9 @@ int main(void)
       cmocka_unit_test(test_qc_render_auto_constant_plane_returns_RANGE),
       cmocka_unit_test(test_qc_render_auto_nan_sample_returns_RANGE),
       cmocka_unit_test(test_qc_render_bad_args_return_status),
+      cmocka_unit_test(test_qc_render_model_input_rgb8_matches_opencv),
+      cmocka_unit_test(test_qc_render_model_input_grey_rule),
+      cmocka_unit_test(test_qc_render_model_input_bad_args_return_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

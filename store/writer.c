@@ -41,20 +41,17 @@
 /* Name of the savepoint around a store_writer_run() request. */
 #define RUN_SAVEPOINT "store_writer_run"
 
-/* One caller's request, on its stack until isDone: an instance to record
- * (pInst) or work to run (xWork). */
+/* One caller's request, on its stack until isDone. */
 struct writer_req {
-  const struct store_instance *pInst; /* What to record; caller's */
-  store_writer_fn xWork;              /* Or this to run, with pArg */
-  void *pArg;                         /* Argument of xWork; caller's */
-  int64_t iId;                        /* OUT: instance row id */
-  int rc;                             /* OUT: status */
-  int isDone;                         /* Set under the mutex when rc is
+  store_writer_fn xWork;    /* Work to run on the writer's connection */
+  void *pArg;               /* Argument of xWork; caller's */
+  int rc;                   /* OUT: status */
+  int isDone;               /* Set under the mutex when rc is
                                          final */
-  char *zErr;                         /* OUT: message, caller's buffer,
+  char *zErr;               /* OUT: message, caller's buffer,
                                          may be NULL */
-  size_t nErr;                        /* Bytes of zErr */
-  struct writer_req *pNext;           /* Next in the queue or batch */
+  size_t nErr;              /* Bytes of zErr */
+  struct writer_req *pNext; /* Next in the queue or batch */
 };
 
 /* The writer. */
@@ -141,11 +138,7 @@ static int runWork(store *p, struct writer_req *pReq)
 /* Runs one request inside the open transaction. */
 static void runOne(store *p, struct writer_req *pReq)
 {
-  if(pReq->xWork != NULL) {
-    pReq->rc = runWork(p, pReq);
-  } else {
-    pReq->rc = storeReceiveOne(p, pReq->pInst, &pReq->iId);
-  }
+  pReq->rc = runWork(p, pReq);
   if(pReq->rc != STORE_OK) {
     reqFail(pReq, pReq->rc, store_errmsg(p));
   }
@@ -321,25 +314,36 @@ static int submit(store_writer *w, struct writer_req *pReq)
   return pReq->rc;
 }
 
+/* A receive as store_writer_run() work. */
+struct receive_arg {
+  const struct store_instance *pInst; /* What to record; caller's */
+  int64_t iId;                        /* OUT: instance row id */
+};
+
+static int receiveWork(store *p, void *pArg)
+{
+  struct receive_arg *pA = pArg; /* This receive */
+
+  return storeReceiveOne(p, pA->pInst, &pA->iId);
+}
+
 int store_writer_receive(store_writer *w, const struct store_instance *pInst,
                          int64_t *piId, char *zErr, size_t nErr)
 {
-  struct writer_req req; /* This call's request */
-  int rc;                /* Status */
+  struct receive_arg arg = {pInst, 0}; /* Work and its result */
+  int rc;                              /* Status */
 
-  memset(&req, 0, sizeof req);
-  req.pInst = pInst;
-  req.zErr = zErr;
-  req.nErr = nErr;
   if(w == NULL || w->pStore == NULL || pInst == NULL) {
-    reqFail(&req, STORE_MISUSE,
-            "store_writer_receive: NULL or failed writer, or NULL pInst");
+    if(zErr != NULL && nErr > 0) {
+      snprintf(zErr, nErr,
+               "store_writer_receive: NULL or failed writer, "
+               "or NULL pInst");
+    }
     return STORE_MISUSE;
   }
-  STORE_ASSERT(w->iMagic == WRITER_MAGIC);
-  rc = submit(w, &req);
+  rc = store_writer_run(w, receiveWork, &arg, zErr, nErr);
   if(rc == STORE_OK && piId != NULL) {
-    *piId = req.iId;
+    *piId = arg.iId;
   }
   return rc;
 }

@@ -210,6 +210,80 @@ struct qc_exposure {
 int qc_exposure_stats(const struct qc_plane *pIn, double detectorMin,
                       double detectorMax, struct qc_exposure *pOut);
 
+/* ---------------------------------------------------------------------
+ * Natural scene statistics (qc/nss.c, qc/resize.c)
+ *
+ * The building blocks of BRISQUE, NIQE and PIQE: MSCN coefficients and
+ * the two resizers their reference releases use.  Planes are grey, any
+ * units (the 8-bit models pass 0..255).  Tests: tests/unit/test_qc_nss.c
+ */
+
+/* How a filter reads samples beyond the plane's edge. */
+enum qc_border {
+  QC_BORDER_ZERO,       /* 0 outside: MATLAB filter2(..., 'same') */
+  QC_BORDER_REPLICATE,  /* aaa|abc|ccc: MATLAB imfilter 'replicate' */
+  QC_BORDER_REFLECT101, /* cb|abc|ba: OpenCV's default BORDER_REFLECT_101 */
+  QC_BORDER_SYMMETRIC   /* ba|abc|cb: MATLAB 'symmetric', OpenCV
+                           BORDER_REFLECT */
+};
+
+/* Mean-subtracted contrast-normalised (MSCN) coefficients, Mittal,
+ * Moorthy, Bovik, "No-Reference Image Quality Assessment in the Spatial
+ * Domain", IEEE TIP 21(12), 2012, eq. 1-3:
+ *   out = (I - mu) / (sigma + c),  mu = G * I,
+ *   sigma = sqrt(|G * I^2 - mu^2|)
+ * with G the nK x nK Gaussian exp(-(x^2+y^2)/(2 gaussSigma^2)) normalised
+ * to sum 1 (MATLAB fspecial('gaussian', nK, gaussSigma), OpenCV
+ * getGaussianKernel; applied separably), read across the edge as border
+ * says.  BRISQUE and NIQE use nK = 7, gaussSigma = 7/6, c = 1 for 0..255
+ * (LIVE) or c = 1/255 for 0..1 (OpenCV).  The absolute value (as the LIVE
+ * releases write it) keeps sigma real where rounding makes the local
+ * variance slightly negative; a constant plane gives out = 0.  mu and
+ * sigma are computed in double and stored as float.
+ *
+ * pIn: the plane; nK odd, 1..255; gaussSigma > 0; c > 0, finite.  aOut
+ * receives nWidth*nHeight floats; aMu and aSigma, when not NULL, receive
+ * mu and sigma likewise.  The arrays must not overlap pIn->a or each
+ * other.  Returns QC_OK; QC_ERR_MISUSE for a NULL pIn, pIn->a or aOut, a
+ * bad nK, gaussSigma, c or border; QC_ERR_RANGE for an empty plane or a
+ * non-finite sample (outputs untouched); QC_ERR_NOMEM.  Allocates
+ * 2 (nK + 3) nWidth + 2 nK doubles of scratch and frees them before
+ * returning.  Reentrant.
+ * Tests: tests/unit/test_qc_nss.c */
+int qc_mscn(const struct qc_plane *pIn, int nK, double gaussSigma,
+            enum qc_border border, double c, float *aOut, float *aMu,
+            float *aSigma);
+
+/* OpenCV cv::resize(..., INTER_CUBIC) of pIn to nOutW x nOutH, as
+ * OpenCV's BRISQUE shrinks its second scale: Keys' cubic with a = -0.75,
+ * source coordinate (d + 0.5) nIn/nOut - 0.5, edge samples replicated,
+ * float arithmetic, no antialiasing (imgproc/src/resize.cpp).  aOut
+ * receives nOutW*nOutH floats.  Returns QC_OK; QC_ERR_MISUSE (NULL
+ * pointer); QC_ERR_RANGE (an empty plane, or a side < 1 or > 65535);
+ * QC_ERR_NOMEM.  Non-finite samples propagate.  Reentrant; allocates its
+ * weights and four rows once per call.  Tests: tests/unit/test_qc_nss.c */
+int qc_resize_cubic_opencv(const struct qc_plane *pIn, int32_t nOutW,
+                           int32_t nOutH, float *aOut);
+
+/* Output side of MATLAB imresize(A, scale) for an input side n:
+ * ceil(scale n); 0 if n < 1, scale is not a finite number > 0, or the
+ * side would exceed 65535. */
+int32_t qc_resize_matlab_side(int32_t n, double scale);
+
+/* MATLAB imresize(A, scale) with its default 'bicubic' method and
+ * antialiasing, for a double image (images/imresize.m): Keys' cubic with
+ * a = -0.5, stretched by 1/scale when scale < 1, symmetric padding,
+ * weights normalised per output sample, sums in double.  The LIVE BRISQUE
+ * and NIQE releases call it with scale 0.5.  The output is
+ * qc_resize_matlab_side(nWidth, scale) x qc_resize_matlab_side(nHeight,
+ * scale) floats in aOut.  Returns QC_OK; QC_ERR_MISUSE (NULL pointer,
+ * scale not finite or <= 0); QC_ERR_RANGE (an empty plane or an output
+ * side of 0 or > 65535); QC_ERR_NOMEM.  Non-finite samples propagate.
+ * Reentrant; allocates its weights and ceil(4/scale)+2 rows per call.
+ * Tests: tests/unit/test_qc_nss.c */
+int qc_resize_bicubic_matlab(const struct qc_plane *pIn, double scale,
+                             float *aOut);
+
 #ifdef __cplusplus
 }
 #endif

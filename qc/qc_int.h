@@ -86,4 +86,75 @@ int qc_plane_interior(const struct qc_plane *pIn, size_t *pW, size_t *pH);
 int qc_percentiles(const float *a, size_t n, const double *aQ, size_t nQ,
                    double *aOut);
 
+/* ---- Natural scene statistics (qc/nss.c), used by brisque.c, niqe.c ---- */
+
+/* Which release a fit follows where the releases differ (qc/nss.c head). */
+enum qc_nss_ref {
+  QC_NSS_MATLAB, /* LIVE MATLAB: min() over the table, first of equals */
+  QC_NSS_OPENCV  /* OpenCV AGGDfit: walk up, stop when the distance grows */
+};
+
+/* Orientations of paired products: a sample times its right neighbour,
+ * the one below, below-right (main diagonal), below-left (anti-diagonal).
+ * These are the H, V, D1, D2 of BRISQUE eq. 8-11; the releases' shifts
+ * (MATLAB circshift [0 1], [1 0], [1 1], [-1 1] or NIQE's [1 -1], OpenCV's
+ * {0,1}, {1,0}, {1,1}, {-1,1}) pair the same samples. */
+enum qc_nss_orient {
+  QC_NSS_H,  /* (r, c) x (r, c+1) */
+  QC_NSS_V,  /* (r, c) x (r+1, c) */
+  QC_NSS_D1, /* (r, c) x (r+1, c+1) */
+  QC_NSS_D2  /* (r, c) x (r+1, c-1) */
+};
+
+/* The sums a GGD or AGGD moment fit needs, over a set of samples. */
+struct qc_nss_moments {
+  double n;       /* Samples, zeros included */
+  double nPos;    /* Samples > 0 */
+  double nNeg;    /* Samples < 0 */
+  double sumPos2; /* Sum of squares of the samples > 0 */
+  double sumNeg2; /* Sum of squares of the samples < 0 */
+  double sumAbs;  /* Sum of |sample| */
+};
+
+/* An AGGD fit (BRISQUE eq. 5-7): shape alpha, 0.2..10 in steps of 0.001,
+ * and the left and right standard deviations sqrt(E[x^2 | x < 0]) and
+ * sqrt(E[x^2 | x > 0]) (NaN when a side has no sample). */
+struct qc_aggd {
+  double alpha;    /* Shape */
+  double leftStd;  /* Left standard deviation */
+  double rightStd; /* Right standard deviation */
+};
+
+/* Adds the n samples of a (n may be 0) to *pM, which the caller zeroes
+ * first.  Sums in double.  Defined in qc/nss.c. */
+void qc_nss_moments_add(struct qc_nss_moments *pM, const float *a, size_t n);
+
+/* Moments of the paired products of the w x h window at a (rows stride
+ * floats apart) in orientation orient, written to *pM (zeroed first).
+ * isWrap 1: the window wraps around (MATLAB circshift, LIVE BRISQUE and
+ * NIQE), w h products.  isWrap 0: pairs leaving the window are products
+ * with zero (OpenCV's shifted copy): they count in pM->n, which is w h
+ * either way, and nowhere else.  Products are exact in double.
+ * Defined in qc/nss.c. */
+void qc_nss_pair_moments(const float *a, int32_t w, int32_t h, size_t stride,
+                         enum qc_nss_orient orient, int isWrap,
+                         struct qc_nss_moments *pM);
+
+/* AGGD moment-matching fit of *pM (LIVE estimateaggdparam.m, OpenCV
+ * AGGDfit): with l and r the left and right deviations, g = l/r,
+ * rhat = E|x|^2 / E[x^2] and R = rhat (g^3 + 1)(g + 1) / (g^2 + 1)^2,
+ * alpha is the table entry whose G(2/a)^2 / (G(1/a) G(3/a)) is nearest R,
+ * chosen as ref says.  Writes *pOut.  A set with no negative or no
+ * positive sample gives NaN deviations and the alpha the reference gives
+ * a NaN target (0.2 for MATLAB, 10 for OpenCV).  Defined in qc/nss.c. */
+void qc_aggd_fit(const struct qc_nss_moments *pM, enum qc_nss_ref ref,
+                 struct qc_aggd *pOut);
+
+/* GGD moment-matching fit of *pM (LIVE estimateggdparam.m): sigma =
+ * sqrt(E[x^2]) and alpha the table entry whose G(1/a) G(3/a) / G(2/a)^2
+ * is nearest E[x^2] / E|x|^2.  Writes *pAlpha and *pSigma.  Defined in
+ * qc/nss.c. */
+void qc_ggd_fit(const struct qc_nss_moments *pM, enum qc_nss_ref ref,
+                double *pAlpha, double *pSigma);
+
 #endif /* DICOMQC_QC_INT_H */

@@ -284,6 +284,37 @@ int32_t qc_resize_matlab_side(int32_t n, double scale);
 int qc_resize_bicubic_matlab(const struct qc_plane *pIn, double scale,
                              float *aOut);
 
+/* ---- PIQE (qc/piqe.c) ---- */
+
+/* Block counts of one PIQE evaluation: what the score is made of. */
+struct qc_piqe_blocks {
+  int32_t nBlock;    /* 16x16 blocks of the padded plane, >= 1 */
+  int32_t nActive;   /* Blocks whose MSCN variance exceeds 0.1 */
+  int32_t nArtefact; /* Active blocks with a noticeable artefact (an edge
+                        segment of deviation < 0.1: blocking, ringing) */
+  int32_t nNoise;    /* Active blocks classed as noisy (centre/surround
+                        deviation criterion) */
+};
+
+/* PIQE, the training-free no-reference score of Venkatanath et al.,
+ * "Blind Image Quality Evaluation Using Perception Based Features", NCC
+ * 2015, as MATLAB's piqe() computes it: 0 (best) .. 100 (worst),
+ * unitless, not clamped (as in MATLAB, a plane of mostly noisy blocks of
+ * MSCN variance above 1 can score a little above 100).  pIn is a grey
+ * plane in 0..255 (the 8-bit model input); its samples are rounded to
+ * integers (halves away from zero), it is padded
+ * at the bottom and right by replication to a multiple of 16 and cut into
+ * 16x16 blocks.  Any size from 1x1 to QC_MAX_SIDE (65535) a side is
+ * accepted; a plane with no active block (e.g. a constant one) scores
+ * 100.  pBlocks, if not NULL, receives the block counts.  Returns QC_OK,
+ * QC_ERR_NOMEM, QC_ERR_MISUSE (pIn, pIn->a or pScore NULL), or
+ * QC_ERR_RANGE for an empty plane, a side above 65535 or a non-finite
+ * sample.  *pScore and *pBlocks are written only on success.  Reentrant;
+ * allocates two float copies of the padded plane per call.
+ * Tests: tests/unit/test_qc_piqe.c */
+int qc_piqe(const struct qc_plane *pIn, double *pScore,
+            struct qc_piqe_blocks *pBlocks);
+
 #ifdef __cplusplus
 }
 #endif

@@ -284,6 +284,72 @@ int32_t qc_resize_matlab_side(int32_t n, double scale);
 int qc_resize_bicubic_matlab(const struct qc_plane *pIn, double scale,
                              float *aOut);
 
+/* ---- BRISQUE (qc/brisque.c) ---- */
+
+/* Features per BRISQUE feature vector: 18 per scale, 2 scales. */
+#define QC_BRISQUE_NFEAT 36
+
+/* The two public BRISQUE models, each with the feature extractor it was
+ * trained with (never mix a model with the other's range file or
+ * features; models/README.md lists the files). */
+enum qc_brisque_kind {
+  QC_BRISQUE_OPENCV = 1, /* opencv_contrib brisque_model_live.yml +
+                            brisque_range_live.yml: OpenCV's features
+                            (INTER_CUBIC, replicate border) */
+  QC_BRISQUE_LIVE = 2    /* LIVE release libsvm allmodel + allrange:
+                            MATLAB's features (imresize, zero border) */
+};
+
+/* A loaded BRISQUE model (SVR + feature range); opaque, read-only after
+ * loading, so one model may be shared by threads. */
+typedef struct qc_brisque_model qc_brisque_model;
+
+/* Loads the model file zModel and its range file zRange of the given
+ * kind: OpenCV FileStorage YAML (ml::SVM EPS_SVR with an RBF kernel, 36
+ * variables; a 2 x 36 matrix 'range') or libsvm text (epsilon_svr, rbf;
+ * svm-scale 'x' range of 36 features).  On success *ppModel owns the
+ * model; free it with qc_brisque_model_free().  On failure *ppModel is
+ * untouched and zErr (nErr bytes, may be NULL) says which file, which
+ * line and what was expected.  Returns QC_OK, QC_ERR_MISUSE (NULL
+ * argument, unknown kind), QC_ERR_RANGE (a file that cannot be read or
+ * is not such a model: over 64 MiB, over 100000 support vectors, a
+ * number that does not parse, a range whose max is not above its min),
+ * QC_ERR_NOMEM.  Tests: tests/unit/test_qc_brisque.c */
+int qc_brisque_model_load(const char *zModel, const char *zRange,
+                          enum qc_brisque_kind kind,
+                          qc_brisque_model **ppModel, char *zErr,
+                          size_t nErr);
+
+/* Frees a model.  NULL is a harmless no-op. */
+void qc_brisque_model_free(qc_brisque_model *pModel);
+
+/* The 36 unscaled BRISQUE features of a grey plane in 0..255, as the
+ * release of the given kind computes them (qc/brisque.c head; Mittal et
+ * al., IEEE TIP 21(12), 2012, table I): per scale the MSCN shape and
+ * variance, then shape, mean, left and right variance of the paired
+ * products H, V, D1, D2; scale 2 is the plane halved by that release's
+ * resizer.  aFeat receives QC_BRISQUE_NFEAT doubles.  A plane with no
+ * negative or no positive MSCN coefficient (a constant one) gives NaN
+ * features.  Needs sides >= 2 (OpenCV) or >= 1 (LIVE) and <= 65535.
+ * Returns QC_OK, QC_ERR_MISUSE (NULL pointer, unknown kind),
+ * QC_ERR_RANGE (empty or too small plane, non-finite sample),
+ * QC_ERR_NOMEM.  Reentrant; allocates 1.5 planes of floats per call.
+ * Tests: tests/unit/test_qc_brisque.c */
+int qc_brisque_features(const struct qc_plane *pIn, enum qc_brisque_kind kind,
+                        double *aFeat);
+
+/* BRISQUE score of a grey plane in 0..255 (the 8-bit model input) with a
+ * loaded model: the RBF SVR prediction on the scaled features, unitless,
+ * about 0 (best) .. 100 (worst) on natural images.  The raw value is kept
+ * (OpenCV clamps to 0..100; this does not): values outside 0..100 say
+ * the image is unlike the training set.  Returns QC_OK, QC_ERR_MISUSE
+ * (NULL pointer or freed model), QC_ERR_RANGE (as qc_brisque_features(),
+ * or a non-finite score: a constant plane), QC_ERR_NOMEM.  *pScore is
+ * written only on success.  Reentrant.
+ * Tests: tests/unit/test_qc_brisque.c */
+int qc_brisque_score(const qc_brisque_model *pModel,
+                     const struct qc_plane *pIn, double *pScore);
+
 /* ---- PIQE (qc/piqe.c) ---- */
 
 /* Block counts of one PIQE evaluation: what the score is made of. */

@@ -157,4 +157,25 @@ void qc_aggd_fit(const struct qc_nss_moments *pM, enum qc_nss_ref ref,
 void qc_ggd_fit(const struct qc_nss_moments *pM, enum qc_nss_ref ref,
                 double *pAlpha, double *pSigma);
 
+/* ---- BRISQUE and NIQE internals (qc/brisque.c) ---- */
+
+/* Formats a message into zErr (nErr bytes) when zErr is not NULL, as
+ * snprintf does.  Defined in qc/brisque.c. */
+void qc_errmsg(char *zErr, size_t nErr, const char *zFmt, ...);
+
+/* Reads the model file zPath into a NUL-terminated buffer *pz that the
+ * caller frees with free().  Model files are untrusted: over 64 MiB or
+ * holding a NUL byte is QC_ERR_RANGE, as is a file that cannot be opened
+ * or read (zErr names the file and the reason).  Returns QC_OK,
+ * QC_ERR_RANGE, QC_ERR_NOMEM, QC_ERR_MISUSE (NULL).  Defined in
+ * qc/brisque.c. */
+int qc_model_read(const char *zPath, char **pz, char *zErr, size_t nErr);
+
+/* Moore-Penrose pseudo-inverse of the symmetric n x n matrix aIn
+ * (row-major) into aOut, from its cyclic Jacobi eigen-decomposition;
+ * eigenvalues with |l| <= n eps(max |l|) count as zero (MATLAB pinv's
+ * tolerance).  aWork holds 2 n n doubles.  aOut must not overlap aIn.
+ * Defined in qc/niqe.c.  Tests: tests/unit/test_qc_niqe.c */
+void qc_pinv_sym(const double *aIn, int n, double *aOut, double *aWork);
+
 #endif /* DICOMQC_QC_INT_H */

@@ -317,8 +317,7 @@ typedef struct qc_brisque_model qc_brisque_model;
  * QC_ERR_NOMEM.  Tests: tests/unit/test_qc_brisque.c */
 int qc_brisque_model_load(const char *zModel, const char *zRange,
                           enum qc_brisque_kind kind,
-                          qc_brisque_model **ppModel, char *zErr,
-                          size_t nErr);
+                          qc_brisque_model **ppModel, char *zErr, size_t nErr);
 
 /* Frees a model.  NULL is a harmless no-op. */
 void qc_brisque_model_free(qc_brisque_model *pModel);
@@ -349,6 +348,113 @@ int qc_brisque_features(const struct qc_plane *pIn, enum qc_brisque_kind kind,
  * Tests: tests/unit/test_qc_brisque.c */
 int qc_brisque_score(const qc_brisque_model *pModel,
                      const struct qc_plane *pIn, double *pScore);
+
+/* ---- NIQE (qc/niqe.c) ---- */
+
+/* Features per NIQE block: 18 per scale, 2 scales. */
+#define QC_NIQE_NFEAT 36
+
+/* Size of a provenance string of a NIQE model, NUL included. */
+#define QC_NIQE_ZMAX 256
+
+/* A NIQE pristine model (mean and covariance of the 36 block features,
+ * with its provenance); opaque, read-only once made. */
+typedef struct qc_niqe_model qc_niqe_model;
+
+/* A NIQE model fit in progress: planes are added one at a time. */
+typedef struct qc_niqe_fit qc_niqe_fit;
+
+/* Provenance the caller gives a fitted model; the strings are copied,
+ * may be NULL (empty), must be shorter than QC_NIQE_ZMAX and hold no
+ * control character (the model file is line-based). */
+struct qc_niqe_provenance {
+  const char *zDate;     /* When it was fitted, e.g. "2025-06-01" */
+  const char *zSource;   /* Where the images came from (a folder) */
+  const char *zModality; /* DICOM modality, e.g. "MR"; "" for natural */
+};
+
+/* What a model says about itself; the strings are owned by the model and
+ * live as long as it does. */
+struct qc_niqe_info {
+  const char *zDate;     /* Provenance: date */
+  const char *zSource;   /* Provenance: source folder */
+  const char *zModality; /* Provenance: modality */
+  int64_t nImage;        /* Images fitted on */
+  int64_t nBlock;        /* 96x96 blocks behind the statistics */
+  double sharpFraction;  /* Block selection threshold (0.75 for LIVE) */
+};
+
+/* Loads a NIQE model file (the text format of qc_niqe_model_write(); the
+ * LIVE pristine model is models/niqe_live_pristine.txt).  On success
+ * *ppModel owns the model; free it with qc_niqe_model_free().  On failure
+ * *ppModel is untouched and zErr (nErr bytes, may be NULL) names the
+ * file, the line and what was expected.  Returns QC_OK, QC_ERR_MISUSE
+ * (NULL argument), QC_ERR_RANGE (unreadable or malformed file: unknown
+ * header key, a non-finite number, a non-symmetric covariance),
+ * QC_ERR_NOMEM.  Tests: tests/unit/test_qc_niqe.c */
+int qc_niqe_model_load(const char *zPath, qc_niqe_model **ppModel, char *zErr,
+                       size_t nErr);
+
+/* Frees a model.  NULL is a harmless no-op. */
+void qc_niqe_model_free(qc_niqe_model *pModel);
+
+/* Fills *pInfo with the model's provenance.  Returns QC_OK or
+ * QC_ERR_MISUSE (NULL pointer, freed model). */
+int qc_niqe_model_info(const qc_niqe_model *pModel,
+                       struct qc_niqe_info *pInfo);
+
+/* Writes a model to zPath in the text format qc_niqe_model_load() reads
+ * (provenance header, then mean and covariance with 17 significant
+ * digits, so a reload is exact).  Returns QC_OK, QC_ERR_MISUSE, or
+ * QC_ERR_RANGE when the file cannot be written (zErr says why; a partial
+ * file is removed).  Tests: tests/unit/test_qc_niqe.c */
+int qc_niqe_model_write(const qc_niqe_model *pModel, const char *zPath,
+                        char *zErr, size_t nErr);
+
+/* NIQE score of a grey plane in 0..255 (Mittal, Soundararajan, Bovik,
+ * IEEE SPL 20(3), 2013, eq. 10, as the LIVE MATLAB release computes it;
+ * qc/niqe.c head): the distance between the model and the multivariate
+ * Gaussian of the plane's 96x96 blocks (no overlap, the plane cropped to
+ * whole blocks at the top left), 2 scales, unitless, lower is better.
+ * Needs both sides >= 96 and <= 65535.  Returns QC_OK, QC_ERR_MISUSE
+ * (NULL pointer, freed model), QC_ERR_RANGE (plane too small or empty, a
+ * non-finite sample, or no block without NaN features: a constant plane),
+ * QC_ERR_NOMEM.  *pScore is written only on success.  Reentrant;
+ * allocates about 3.5 floats per pixel per call.
+ * Tests: tests/unit/test_qc_niqe.c */
+int qc_niqe_score(const qc_niqe_model *pModel, const struct qc_plane *pIn,
+                  double *pScore);
+
+/* Starts a NIQE model fit (the LIVE release's estimatemodelparam.m):
+ * of each plane added, the 96x96 blocks whose sharpness (mean local
+ * deviation of the MSCN step) exceeds sharpFraction times the plane's
+ * largest block sharpness are kept; the LIVE model used 0.75.
+ * sharpFraction in [0, 1).  On success *ppFit owns the fit; free it with
+ * qc_niqe_fit_free().  Returns QC_OK, QC_ERR_MISUSE, QC_ERR_NOMEM. */
+int qc_niqe_fit_new(double sharpFraction, qc_niqe_fit **ppFit);
+
+/* Adds one grey plane in 0..255 to a fit; *pnUsed (may be NULL) receives
+ * the number of its blocks kept.  A constant plane keeps none.  Returns
+ * QC_OK, QC_ERR_MISUSE, QC_ERR_RANGE (as qc_niqe_score() for the plane:
+ * the fit is then unchanged), QC_ERR_NOMEM.  Memory stays O(36^2)
+ * whatever the number of planes.  Tests: tests/unit/test_qc_niqe.c */
+int qc_niqe_fit_add_plane(qc_niqe_fit *pFit, const struct qc_plane *pIn,
+                          int32_t *pnUsed);
+
+/* Makes a model from the blocks added so far (nanmean and nancov, as
+ * MATLAB's estimatemodelparam.m) with the caller's provenance (pProv may
+ * be NULL); the image count is the number of planes added.  The fit is
+ * unchanged and may take more planes.  On success *ppModel owns a new
+ * model (free with qc_niqe_model_free()).  Returns QC_OK, QC_ERR_MISUSE,
+ * QC_ERR_RANGE (fewer than 2 kept blocks without NaN features, or a
+ * provenance string too long or holding a control character),
+ * QC_ERR_NOMEM.  Tests: tests/unit/test_qc_niqe.c */
+int qc_niqe_fit_finish(const qc_niqe_fit *pFit,
+                       const struct qc_niqe_provenance *pProv,
+                       qc_niqe_model **ppModel);
+
+/* Frees a fit.  NULL is a harmless no-op. */
+void qc_niqe_fit_free(qc_niqe_fit *pFit);
 
 /* ---- PIQE (qc/piqe.c) ---- */
 

@@ -484,6 +484,8 @@ def niqe_section():
     fits = [plane_texture(384, 288, seed=20240720 + i) for i in range(4)]
     for i, p in enumerate(fits):
         write_u8(f"nfit{i}_384x288", p)
+        put(f"nfit{i}_384x288", "width", p.shape[1])
+        put(f"nfit{i}_384x288", "height", p.shape[0])
     mu_f, cov_f = niqe_fit(fits, 0.75)
     nkept = sum(int(np.sum(s > 0.75 * s.max()))
                 for s in (niqe_features(p)[1] for p in fits))
@@ -494,6 +496,8 @@ def niqe_section():
             put("nfit", f"cov{i}_{j}", cov_f[i, j])
     for name, p in tests.items():
         write_u8(name, p)
+        put(name, "width", p.shape[1])
+        put(name, "height", p.shape[0])
         put(name, "niqe_live", niqe_score(p, mu_p, cov_p))
         put(name, "niqe_fitted", niqe_score(p, mu_f, cov_f))
 

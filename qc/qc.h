@@ -487,6 +487,94 @@ struct qc_piqe_blocks {
 int qc_piqe(const struct qc_plane *pIn, double *pScore,
             struct qc_piqe_blocks *pBlocks);
 
+/* ---------------------------------------------------------------------
+ * Full-reference metrics (qc/fr.c, qc/fr_fsim.c, qc/fr_vif.c)
+ *
+ * Each compares a distorted plane pDist with a reference plane pRef of
+ * the same size (grey planes: luminance for colour images) and writes one
+ * unitless number (MSE: plane units^2; PSNR: dB) to its out-parameter,
+ * only on success.  dataRange L is the span of values the planes can take
+ * (255 for 8-bit data, 4095 for 12-bit, the detector range for modality
+ * values); it must be finite and > 0.  Metrics whose constants were set
+ * for 0..255 data (GMSD, FSIM, VIF) scale the planes by 255/L first, so
+ * with L = 255 they see the input unchanged.  All are reentrant (no
+ * global state), allocate their working memory once per call and never
+ * in per-pixel loops, and accept any finite samples.  Common failures:
+ * QC_ERR_MISUSE for a NULL pointer or planes of different sizes (compare
+ * sizes first); QC_ERR_RANGE for an empty plane, a side below the
+ * metric's minimum, a non-finite sample or a bad dataRange;
+ * QC_ERR_NOMEM.  Reference values and their sources:
+ * tests/reference/make_fr_reference.py.  Tests: tests/unit/test_qc_fr.c
+ * --------------------------------------------------------------------- */
+
+/* Mean squared error, (1/n) sum (ref - dist)^2, in plane units squared
+ * (skimage mean_squared_error, MATLAB immse).  Identical planes give 0.
+ * Any size >= 1x1. */
+int qc_fr_mse(const struct qc_plane *pRef, const struct qc_plane *pDist,
+              double *pMse);
+
+/* Peak signal-to-noise ratio 10 log10(L^2 / MSE) in dB (skimage
+ * peak_signal_noise_ratio with data_range L); identical planes give
+ * +INFINITY.  Any size >= 1x1. */
+int qc_fr_psnr(const struct qc_plane *pRef, const struct qc_plane *pDist,
+               double dataRange, double *pPsnr);
+
+/* SSIM (Wang, Bovik, Sheikh, Simoncelli, IEEE TIP 13(4):600-612, 2004):
+ * 11x11 Gaussian window sigma 1.5, K1 0.01, K2 0.03, the mean over the
+ * window positions that fit in the plane -- equal to scikit-image's
+ * structural_similarity(gaussian_weights=True, sigma=1.5,
+ * use_sample_covariance=False, data_range=L).  -1..1, 1 for identical
+ * planes.  Sides >= 11.  Computed in float (samples centred and divided
+ * by L), which agrees with scikit-image's double to about 1e-6. */
+int qc_fr_ssim(const struct qc_plane *pRef, const struct qc_plane *pDist,
+               double dataRange, double *pSsim);
+
+/* MS-SSIM (Wang, Simoncelli, Bovik, Asilomar 2003) as the authors'
+ * msssim.m: 5 scales, exponents 0.0448 0.2856 0.3001 0.2363 0.1333, the
+ * SSIM window and constants of qc_fr_ssim() at each scale; between
+ * scales each 2x2 block is averaged (imfilter(ones(2)/4, 'symmetric')
+ * then every second sample; an odd last row/column pairs with itself).
+ * A negative factor counts as 0 (msssim.m would give a complex number).
+ * 0..1, 1 for identical planes.  Sides >= 176 (11 at the 5th scale). */
+int qc_fr_ms_ssim(const struct qc_plane *pRef, const struct qc_plane *pDist,
+                  double dataRange, double *pMsSsim);
+
+/* GMSD (Xue, Zhang, Mou, Bovik, IEEE TIP 23(2):684-695, 2014) exactly as
+ * OpenCV's cv::quality::QualityGMSD: 2x2 mean and every second sample
+ * (output cvRound(side/2)), Prewitt/3 gradients with zero border, c =
+ * 170, population standard deviation of the similarity map.  0 for
+ * identical planes, larger is worse (about 0..0.35).  Sides >= 3. */
+int qc_fr_gmsd(const struct qc_plane *pRef, const struct qc_plane *pDist,
+               double dataRange, double *pGmsd);
+
+/* FSIM (Zhang, Zhang, Mou, Zhang, IEEE TIP 20(8):2378-2386, 2011) as the
+ * authors' FeatureSIM.m on grey planes: downsampling by round(min
+ * side/256), phase congruency from log-Gabor filters (4 scales, 4
+ * orientations), Scharr gradient magnitude, T1 0.85, T2 160.  0..1, 1 for
+ * identical planes.  Sides >= 8.  A plane pair with no phase congruency
+ * anywhere (flat) gives QC_ERR_RANGE (0/0). */
+int qc_fr_fsim(const struct qc_plane *pRef, const struct qc_plane *pDist,
+               double dataRange, double *pFsim);
+
+/* FSIMc, FeatureSIM.m's colour form: FSIM on Y of YIQ (0.299 R + 0.587 G
+ * + 0.114 B) times Re[(S_I S_Q)^0.03] of the I and Q chroma similarities
+ * (T3 = T4 = 200), on frame iFrame of two images of the same size and
+ * channel count.  Grey images give FSIM of their planes.  Fails as
+ * qc_fr_fsim(), and with QC_ERR_MISUSE for images of different sizes or
+ * channel counts or a frame missing from either. */
+int qc_fr_fsimc(const struct qc_image *pRef, const struct qc_image *pDist,
+                int32_t iFrame, double dataRange, double *pFsimc);
+
+/* VIF in the pixel domain (VIFp; Sheikh and Bovik, IEEE TIP 15(2):
+ * 430-444, 2006, as LIVE's vifp_mscale.m): 4 scales of Gaussian windows
+ * 17, 9, 5, 3 (sigma N/5), the distortion channel fitted per window,
+ * sigma_N^2 = 2.  Not symmetric: pRef is the reference.  0 (no
+ * information kept) .. 1 (identical, up to 1e-11), above 1 for contrast
+ * enhancement.  Sides >= 41.  A reference with no variance anywhere gives
+ * QC_ERR_RANGE (0/0). */
+int qc_fr_vif(const struct qc_plane *pRef, const struct qc_plane *pDist,
+              double dataRange, double *pVif);
+
 #ifdef __cplusplus
 }
 #endif

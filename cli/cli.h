@@ -144,5 +144,6 @@ int cli_score_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);
 int cli_studies_main(int argc, char **argv);
 int cli_show_main(int argc, char **argv);
+int cli_compare_main(int argc, char **argv);
 
 #endif /* DICOMQC_CLI_H */

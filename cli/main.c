@@ -25,6 +25,8 @@ static const struct {
     {"studies", cli_studies_main,
      "list the studies the node received, with their verdicts"},
     {"show", cli_show_main, "show one study: instances, measures, verdicts"},
+    {"compare", cli_compare_main,
+     "compare two images by full-reference metrics (SSIM, PSNR ...)"},
 };
 
 static void usage(FILE *out)

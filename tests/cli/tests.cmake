@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/cli: `dicomqc compare` on samples/dicom (exit codes, exact usage
+# errors, the ideal values of a file against itself, lossless against
+# lossy); with the shared corpus also a 3x3 image.  test_cli.sh is
+# registered in tests/integration.cmake.
+add_test(NAME cli_compare
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_compare.sh $<TARGET_FILE:dicomqc>
+          ${PROJECT_SOURCE_DIR} ${DICOMQC_SHARED_DIR})
+set_tests_properties(cli_compare PROPERTIES SKIP_RETURN_CODE 77)

@@ -53,9 +53,14 @@ struct cli_result {
   int32_t nCols;           /* Columns */
   int32_t nFrames;         /* Frames */
   int hasMetrics;          /* 1 if the values below were computed */
+  uint32_t mask;           /* Metrics asked for (cli_measures.mask) */
   double noise;            /* Immerkaer sigma, modality units */
   double sharp;            /* Laplacian variance of the 0..255 rendering */
   struct qc_exposure expo; /* Exposure statistics, modality units */
+  double brisqueOpencv;    /* BRISQUE, OpenCV's model; NaN if not run */
+  double brisqueLive;      /* BRISQUE, LIVE's model; NaN if not run */
+  double niqe;             /* NIQE, LIVE pristine model; NaN if not run */
+  double piqe;             /* PIQE 0..100; NaN if not run */
   const char *zError;      /* Failure message (names the file) or NULL */
   char zErrBuf[600];       /* Storage for zError */
 };
@@ -63,10 +68,39 @@ struct cli_result {
 /* Number of metrics a result can hold, for cli_result_metric(). */
 extern const int cli_metric_count;
 
-/* Decodes zPath within pLimits and measures it into *r (always filled:
- * on failure r->zError says why).  Cannot fail otherwise. */
+/* Every metric (bit i = metric i of cli_result_metric()). */
+#define CLI_METRICS_ALL ((1u << cli_metric_count) - 1u)
+
+/* The metrics to run and the models they need, loaded once and shared
+ * read-only by every thread. */
+struct cli_measures {
+  uint32_t mask;                    /* Bit i: metric i runs */
+  qc_brisque_model *pBrisqueOpencv; /* Loaded if brisque_opencv runs */
+  qc_brisque_model *pBrisqueLive;   /* Loaded if brisque_live runs */
+  qc_niqe_model *pNiqe;             /* Loaded if niqe runs */
+};
+
+/* Name of metric i (0 <= i < cli_metric_count), or NULL. */
+const char *cli_metric_name(int i);
+
+/* Parses "name,name,..." (or "all") into a mask.  Returns 0, or -1 with
+ * the reason in zErr (an unknown name, an empty list). */
+int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
+                       size_t nErr);
+
+/* Loads from zModelDir the models the metrics of mask need.  Returns 0,
+ * or -1 with the loader's message (which names the file) in zErr. */
+int cli_measures_open(const char *zModelDir, uint32_t mask,
+                      struct cli_measures *p, char *zErr, size_t nErr);
+
+/* Frees the models; p can be opened again. */
+void cli_measures_close(struct cli_measures *p);
+
+/* Decodes zPath within pLimits and measures it with the metrics of pM
+ * into *r (always filled: on failure r->zError says why).  Cannot fail
+ * otherwise.  Reentrant: pM is only read. */
 void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
-                      struct cli_result *r);
+                      const struct cli_measures *pM, struct cli_result *r);
 
 /* Metric i (0 <= i < cli_metric_count) of r: returns 1 and sets name, unit
  * and value (names and units are static strings) if it was computed, 0 if
@@ -118,6 +152,7 @@ struct cli_serve_cfg {
   uint32_t nWorkers;      /* Scoring threads, 0..256 (0: none) */
   uint32_t nStudyIdle;    /* Seconds without a new instance: study done */
   char zModelDir[1024];   /* Models and profiles */
+  char zMetrics[1024];    /* Metrics the workers run: "all" or names */
   uint32_t nAcseTimeout;  /* Association negotiation timeout, s */
   uint32_t nDimseTimeout; /* Timeout between messages, s */
   uint32_t nMaxPdu;       /* Largest PDU received, bytes */

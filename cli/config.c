@@ -19,11 +19,12 @@
 
 /* How a setting's text becomes its value. */
 enum cfgType {
-  CFG_STR,   /* Text, copied (bounded) into a char array */
-  CFG_UINT,  /* Decimal integer in 1..nMax */
-  CFG_PORT,  /* TCP port 1..65535, or 0 for any free port */
-  CFG_COUNT, /* Decimal integer in 0..nMax */
-  CFG_AET    /* AE title: 1..16 characters, no backslash or control */
+  CFG_STR,    /* Text, copied (bounded) into a char array */
+  CFG_UINT,   /* Decimal integer in 1..nMax */
+  CFG_PORT,   /* TCP port 1..65535, or 0 for any free port */
+  CFG_COUNT,  /* Decimal integer in 0..nMax */
+  CFG_AET,    /* AE title: 1..16 characters, no backslash or control */
+  CFG_METRICS /* "all" or metric names, comma-separated (as a CFG_STR) */
 };
 
 /* One setting: the INI key, the flag, and where it lives. */
@@ -60,7 +61,10 @@ static const struct {
     {"study_idle", "study-idle", CFG_UINT, NUM(nStudyIdle), 86400, "SECONDS",
      "a study is complete after this long without a new instance (60)"},
     {"model_dir", "model-dir", CFG_STR, STR(zModelDir), 0, "DIR",
-     "model and profile folder (models/; unused until profiles exist)"},
+     "BRISQUE/NIQE model folder (the source tree's models/)"},
+    {"metrics", "metrics", CFG_METRICS, STR(zMetrics), 0, "LIST",
+     "metrics the workers run, comma-separated names as in "
+     "`dicomqc score --help` (all)"},
     {"acse_timeout", "acse-timeout", CFG_UINT, NUM(nAcseTimeout), 3600, "S",
      "association negotiation timeout, seconds (30)"},
     {"dimse_timeout", "dimse-timeout", CFG_UINT, NUM(nDimseTimeout), 3600, "S",
@@ -82,7 +86,8 @@ void cli_serve_cfg_default(struct cli_serve_cfg *c)
   c->nMaxAssoc = 16;
   c->nWorkers = n > 0 && n < 256 ? (uint32_t)n : 2;
   c->nStudyIdle = 60;
-  snprintf(c->zModelDir, sizeof(c->zModelDir), "models");
+  snprintf(c->zModelDir, sizeof(c->zModelDir), "%s", DICOMQC_MODEL_DIR);
+  snprintf(c->zMetrics, sizeof(c->zMetrics), "all");
   c->nAcseTimeout = 30;
   c->nDimseTimeout = 60;
   c->nMaxPdu = 65536;
@@ -95,7 +100,12 @@ static int setOne(struct cli_serve_cfg *c, int i, const char *z, char *zErr,
 {
   char *pBase = (char *)c + aSet[i].iOff;
   uint64_t n = 0;
+  uint32_t mask = 0;
   switch(aSet[i].type) {
+  case CFG_METRICS:
+    if(cli_measures_parse(z, &mask, zErr, nErr))
+      return -1;
+    /* fall through */
   case CFG_STR:
     if(z[0] == 0 || strlen(z) >= aSet[i].nSize) {
       snprintf(zErr, nErr, "'%s' is empty or longer than %zu characters", z,

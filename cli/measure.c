@@ -6,9 +6,13 @@
  *
  * Measures: noise sigma (Immerkaer 1996) of the luminance in modality
  * units; sharpness as the Laplacian variance of the 0..255 display
- * rendering; exposure statistics.  Until modality profiles exist the
- * verdict is "unscored" (or "error" when the file does not decode): no
- * quality value is made up.
+ * rendering; exposure statistics; and the natural-scene models BRISQUE
+ * (OpenCV's and LIVE's model), NIQE and PIQE on the 0..255 input plane
+ * of qc_render_model_input().  Which ones run is a bit mask over the
+ * metric table (`--metrics`); the models are loaded once per process
+ * (cli_measures_open()) and shared read-only by every thread.  Until
+ * modality profiles exist the verdict is "unscored" (or "error" when the
+ * file does not decode): no quality value is made up.
  */
 #include <math.h>
 #include <stddef.h>
@@ -19,27 +23,49 @@
 
 #include "cli.h"
 
-/* Metric rows: name, unit, and where the value is in a result. */
+/* Metric rows: name, unit, where the value is in a result, and which
+ * computation gives it (one computation can fill several rows). */
+enum {
+  M_NOISE,        /* qc_noise_immerkaer() */
+  M_SHARP,        /* qc_sharpness_laplacian_var() of the display plane */
+  M_EXPO,         /* qc_exposure_stats() */
+  M_BRISQUE_CV,   /* qc_brisque_score(), OpenCV's model */
+  M_BRISQUE_LIVE, /* qc_brisque_score(), LIVE's model */
+  M_NIQE,         /* qc_niqe_score() */
+  M_PIQE          /* qc_piqe() */
+};
 static const struct {
   const char *zName;
   const char *zUnit;
   size_t iOff;
+  int iKind; /* M_... */
 } aMetric[] = {
-    {"noise_sigma", "modality units", offsetof(struct cli_result, noise)},
+    {"noise_sigma", "modality units", offsetof(struct cli_result, noise),
+     M_NOISE},
     {"sharpness_laplacian_var", "display units^2",
-     offsetof(struct cli_result, sharp)},
-    {"exposure_mean", "modality units",
-     offsetof(struct cli_result, expo.mean)},
-    {"exposure_p01", "modality units", offsetof(struct cli_result, expo.p01)},
-    {"exposure_p99", "modality units", offsetof(struct cli_result, expo.p99)},
+     offsetof(struct cli_result, sharp), M_SHARP},
+    {"exposure_mean", "modality units", offsetof(struct cli_result, expo.mean),
+     M_EXPO},
+    {"exposure_p01", "modality units", offsetof(struct cli_result, expo.p01),
+     M_EXPO},
+    {"exposure_p99", "modality units", offsetof(struct cli_result, expo.p99),
+     M_EXPO},
     {"clipped_low_fraction", "fraction",
-     offsetof(struct cli_result, expo.clipLow)},
+     offsetof(struct cli_result, expo.clipLow), M_EXPO},
     {"clipped_high_fraction", "fraction",
-     offsetof(struct cli_result, expo.clipHigh)},
+     offsetof(struct cli_result, expo.clipHigh), M_EXPO},
     {"dynamic_range", "modality units",
-     offsetof(struct cli_result, expo.dynRange)},
+     offsetof(struct cli_result, expo.dynRange), M_EXPO},
     {"dynamic_range_bits", "bits",
-     offsetof(struct cli_result, expo.dynRangeBits)},
+     offsetof(struct cli_result, expo.dynRangeBits), M_EXPO},
+    {"brisque_opencv", "score, lower is better",
+     offsetof(struct cli_result, brisqueOpencv), M_BRISQUE_CV},
+    {"brisque_live", "score, lower is better",
+     offsetof(struct cli_result, brisqueLive), M_BRISQUE_LIVE},
+    {"niqe", "score, lower is better", offsetof(struct cli_result, niqe),
+     M_NIQE},
+    {"piqe", "score 0..100, lower is better",
+     offsetof(struct cli_result, piqe), M_PIQE},
 };
 
 const int cli_metric_count = (int)(sizeof(aMetric) / sizeof(aMetric[0]));
@@ -47,7 +73,8 @@ const int cli_metric_count = (int)(sizeof(aMetric) / sizeof(aMetric[0]));
 int cli_result_metric(const struct cli_result *r, int i, const char **pzName,
                       const char **pzUnit, double *pValue)
 {
-  if(!r->hasMetrics || i < 0 || i >= cli_metric_count)
+  if(!r->hasMetrics || i < 0 || i >= cli_metric_count ||
+     !(r->mask & (1u << i)))
     return 0;
   double v = *(const double *)((const char *)r + aMetric[i].iOff);
   if(isnan(v))
@@ -58,8 +85,128 @@ int cli_result_metric(const struct cli_result *r, int i, const char **pzName,
   return 1;
 }
 
+const char *cli_metric_name(int i)
+{
+  return i >= 0 && i < cli_metric_count ? aMetric[i].zName : NULL;
+}
+
+int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
+                       size_t nErr)
+{
+  uint32_t mask = 0;
+  const char *z = zList;
+  if(strcmp(zList, "all") == 0) {
+    *pMask = CLI_METRICS_ALL;
+    return 0;
+  }
+  while(*z) {
+    size_t n = strcspn(z, ",");
+    int k = -1;
+    for(int i = 0; i < cli_metric_count; i++)
+      if(strlen(aMetric[i].zName) == n && strncmp(z, aMetric[i].zName, n) == 0)
+        k = i;
+    if(k < 0) {
+      snprintf(zErr, nErr, "'%.*s' is not a metric (names: see --help)",
+               (int)(n > 64 ? 64 : n), z);
+      return -1;
+    }
+    mask |= 1u << k;
+    z += n;
+    if(*z == ',')
+      z++;
+  }
+  if(mask == 0) {
+    snprintf(zErr, nErr, "no metric named");
+    return -1;
+  }
+  *pMask = mask;
+  return 0;
+}
+
+/* True if mask runs a metric of computation iKind. */
+static int wants(uint32_t mask, int iKind)
+{
+  for(int i = 0; i < cli_metric_count; i++)
+    if((mask & (1u << i)) && aMetric[i].iKind == iKind)
+      return 1;
+  return 0;
+}
+
+/* Loads one BRISQUE model of the model folder.  Returns 0 or -1. */
+static int loadBrisque(const char *zDir, const char *zModel,
+                       const char *zRange, enum qc_brisque_kind kind,
+                       qc_brisque_model **pp, char *zErr, size_t nErr)
+{
+  char zM[1200], zR[1200];
+  snprintf(zM, sizeof(zM), "%s/%s", zDir, zModel);
+  snprintf(zR, sizeof(zR), "%s/%s", zDir, zRange);
+  return qc_brisque_model_load(zM, zR, kind, pp, zErr, nErr) == QC_OK ? 0 : -1;
+}
+
+int cli_measures_open(const char *zModelDir, uint32_t mask,
+                      struct cli_measures *p, char *zErr, size_t nErr)
+{
+  char zPath[1200];
+  memset(p, 0, sizeof(*p));
+  p->mask = mask;
+  if(wants(mask, M_BRISQUE_CV) &&
+     loadBrisque(zModelDir, "brisque_opencv_model_live.yml",
+                 "brisque_opencv_range_live.yml", QC_BRISQUE_OPENCV,
+                 &p->pBrisqueOpencv, zErr, nErr))
+    goto open_fail;
+  if(wants(mask, M_BRISQUE_LIVE) &&
+     loadBrisque(zModelDir, "brisque_live_allmodel", "brisque_live_allrange",
+                 QC_BRISQUE_LIVE, &p->pBrisqueLive, zErr, nErr))
+    goto open_fail;
+  snprintf(zPath, sizeof(zPath), "%s/niqe_live_pristine.txt", zModelDir);
+  if(wants(mask, M_NIQE) &&
+     qc_niqe_model_load(zPath, &p->pNiqe, zErr, nErr) != QC_OK)
+    goto open_fail;
+  return 0;
+open_fail:
+  cli_measures_close(p);
+  return -1;
+}
+
+void cli_measures_close(struct cli_measures *p)
+{
+  qc_brisque_model_free(p->pBrisqueOpencv);
+  qc_brisque_model_free(p->pBrisqueLive);
+  qc_niqe_model_free(p->pNiqe);
+  memset(p, 0, sizeof(*p));
+}
+
+/* The natural-scene models on the 0..255 input plane of frame iFrame
+ * (qc_render_model_input()); a model that cannot score this image (too
+ * small, constant) leaves its value NaN, and so absent. */
+static int measureModels(const struct qc_image *pImg, int32_t iFrame,
+                         const struct cli_measures *pM, struct cli_result *r)
+{
+  size_t nPix = (size_t)pImg->nWidth * pImg->nHeight;
+  float *a = malloc(nPix * sizeof(float));
+  if(a == NULL)
+    return QC_ERR_NOMEM;
+  if(qc_render_model_input(pImg, iFrame, a) == QC_OK) {
+    struct qc_plane in = {a, pImg->nWidth, pImg->nHeight};
+    double v;
+    if(pM->pBrisqueOpencv &&
+       qc_brisque_score(pM->pBrisqueOpencv, &in, &v) == QC_OK)
+      r->brisqueOpencv = v;
+    if(pM->pBrisqueLive &&
+       qc_brisque_score(pM->pBrisqueLive, &in, &v) == QC_OK)
+      r->brisqueLive = v;
+    if(pM->pNiqe && qc_niqe_score(pM->pNiqe, &in, &v) == QC_OK)
+      r->niqe = v;
+    if(wants(pM->mask, M_PIQE) && qc_piqe(&in, &v, NULL) == QC_OK)
+      r->piqe = v;
+  }
+  free(a);
+  return QC_OK;
+}
+
 /* Measures the middle frame of pImg into r. */
-static int measure(const struct qc_image *pImg, struct cli_result *r)
+static int measure(const struct qc_image *pImg, const struct cli_measures *pM,
+                   struct cli_result *r)
 {
   int32_t iFrame = pImg->nFrames / 2;
   size_t nPix = (size_t)pImg->nWidth * pImg->nHeight;
@@ -72,19 +219,23 @@ static int measure(const struct qc_image *pImg, struct cli_result *r)
   if(rc)
     goto measure_end;
   struct qc_plane raw = {aLuma, pImg->nWidth, pImg->nHeight};
-  rc = qc_exposure_stats(&raw, pImg->detectorMin, pImg->detectorMax, &r->expo);
-  if(rc)
-    goto measure_end;
+  if(wants(pM->mask, M_EXPO)) {
+    rc = qc_exposure_stats(&raw, pImg->detectorMin, pImg->detectorMax,
+                           &r->expo);
+    if(rc)
+      goto measure_end;
+  }
   /* Images smaller than 3x3 have no interior: no noise or sharpness. */
-  if(qc_noise_immerkaer(&raw, &r->noise) != QC_OK)
+  if(wants(pM->mask, M_NOISE) && qc_noise_immerkaer(&raw, &r->noise) != QC_OK)
     r->noise = NAN;
-  r->sharp = NAN;
-  if(qc_render_display(pImg, &raw, aDisp) == QC_OK) {
+  if(wants(pM->mask, M_SHARP) &&
+     qc_render_display(pImg, &raw, aDisp) == QC_OK) {
     struct qc_plane disp = {aDisp, pImg->nWidth, pImg->nHeight};
     if(qc_sharpness_laplacian_var(&disp, &r->sharp) != QC_OK)
       r->sharp = NAN;
   }
-  r->hasMetrics = 1;
+  rc = measureModels(pImg, iFrame, pM, r);
+  r->hasMetrics = rc == QC_OK;
 measure_end:
   free(aLuma);
   free(aDisp);
@@ -92,12 +243,17 @@ measure_end:
 }
 
 void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
-                      struct cli_result *r)
+                      const struct cli_measures *pM, struct cli_result *r)
 {
   dicom_file *f = NULL;
   struct qc_image *pImg = NULL;
   memset(r, 0, sizeof(*r));
+  r->mask = pM->mask;
   r->noise = r->sharp = NAN;
+  r->expo.mean = r->expo.p01 = r->expo.p99 = NAN;
+  r->expo.clipLow = r->expo.clipHigh = NAN;
+  r->expo.dynRange = r->expo.dynRangeBits = NAN;
+  r->brisqueOpencv = r->brisqueLive = r->niqe = r->piqe = NAN;
   int rc = dicom_open(zPath, pLimits, &f);
   if(rc == DICOM_OK)
     dicom_meta_read(f, &r->meta);
@@ -111,7 +267,7 @@ void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
   r->nRows = pImg->nHeight;
   r->nCols = pImg->nWidth;
   r->nFrames = pImg->nFrames;
-  rc = measure(pImg, r);
+  rc = measure(pImg, pM, r);
   if(rc) {
     snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s: measuring failed: %s", zPath,
              qc_strstatus(rc));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * score.c - `dicomqc score [--json] [--db FILE] PATH...`
+ * score.c - `dicomqc score [--json] [--db FILE] [--metrics LIST] PATH...`
  *
  * Decodes each DICOM file (directories are walked recursively, in name
  * order), measures the first quality measures of qc/ and prints them: a
@@ -27,7 +27,16 @@
 #include "cli.h"
 
 /* Options of `score`: one table drives parsing and --help. */
-enum { OPT_JSON, OPT_DB, OPT_QUIET, OPT_MAXDIM, OPT_MAXMIB, OPT_HELP };
+enum {
+  OPT_JSON,
+  OPT_DB,
+  OPT_METRICS,
+  OPT_MODELDIR,
+  OPT_QUIET,
+  OPT_MAXDIM,
+  OPT_MAXMIB,
+  OPT_HELP
+};
 static const struct {
   const char *zLong; /* --name */
   int hasArg;        /* 1 if it takes a value */
@@ -38,6 +47,12 @@ static const struct {
     [OPT_DB] = {"db", 1, "FILE",
                 "record instances, metrics and verdicts "
                 "in the SQLite database FILE"},
+    [OPT_METRICS] = {"metrics", 1, "LIST",
+                     "run only these metrics (comma-separated names, "
+                     "below; default all)"},
+    [OPT_MODELDIR] = {"model-dir", 1, "DIR",
+                      "BRISQUE and NIQE model files (default "
+                      "the source tree's models/)"},
     [OPT_QUIET] = {"quiet", 0, "", "no warnings and no progress line"},
     [OPT_MAXDIM] = {"max-dim", 1, "N",
                     "refuse images with more than N rows "
@@ -54,6 +69,8 @@ struct scoreCfg {
   int json;                   /* --json */
   const char *zDb;            /* --db FILE or NULL */
   struct dicom_limits limits; /* --max-dim, --max-mib */
+  uint32_t mask;              /* --metrics */
+  const char *zModelDir;      /* --model-dir */
   int progress;               /* Progress line on a terminal */
 };
 
@@ -66,15 +83,30 @@ static void scoreUsage(FILE *out)
     char z[40];
     snprintf(z, sizeof(z), "--%s%s%s", aOpt[i].zLong,
              aOpt[i].hasArg ? " " : "", aOpt[i].zArg);
-    fprintf(out, "  %-16s %s\n", z, aOpt[i].zHelp);
+    fprintf(out, "  %-18s %s\n", z, aOpt[i].zHelp);
+  }
+  fprintf(out, "\nMeasures (middle frame of multi-frame images): noise "
+               "sigma (Immerkaer 1996),\nsharpness (variance of the Laplacian "
+               "of the 0..255 display rendering),\nexposure mean and 1st/99th "
+               "percentiles, clipped fractions, dynamic range;\nBRISQUE "
+               "(OpenCV's and the LIVE model), NIQE and PIQE on the 0..255 "
+               "grey\nplane: 8-bit grey as it is, 8-bit RGB as OpenCV's grey, "
+               "anything else\nthrough the VOI window or the 1..99 percentile "
+               "window (lower is better\nfor all four; a model that cannot "
+               "score an image, e.g. NIQE on one smaller\nthan 96x96 at half "
+               "size, leaves its value out).  Metric names:\n ");
+  for(int i = 0, n = 1; i < cli_metric_count; i++) {
+    const char *zName = cli_metric_name(i);
+    n += (int)strlen(zName) + 1;
+    if(n > 78) {
+      fputs("\n ", out);
+      n = 1 + (int)strlen(zName) + 1;
+    }
+    fprintf(out, " %s", zName);
   }
   fprintf(out,
-          "\nMeasures (middle frame of multi-frame images): noise "
-          "sigma (Immerkaer 1996),\nsharpness (variance of the Laplacian "
-          "of the 0..255 display rendering),\nexposure mean and 1st/99th "
-          "percentiles, clipped fractions, dynamic range.\nQuality and "
-          "verdict stay null/\"unscored\" until modality profiles "
-          "exist.\n\n%s",
+          "\nQuality and verdict stay null/\"unscored\" until modality "
+          "profiles exist.\n\n%s",
           cli_exit_help);
 }
 
@@ -134,8 +166,9 @@ static int printJson(const char *zPath, const struct cli_result *r)
 
 static void printTableHead(void)
 {
-  printf("%-40s %-4s %-9s %6s %10s %10s %10s %7s %s\n", "file", "mod", "size",
-         "frames", "noise", "sharpness", "mean", "clip%", "verdict");
+  printf("%-40s %-4s %-9s %6s %9s %9s %9s %6s %7s %6s %6s %s\n", "file", "mod",
+         "size", "frames", "noise", "sharpness", "mean", "clip%", "brisque",
+         "niqe", "piqe", "verdict");
 }
 
 /* Prints one table row (or the error in place of the measures). */
@@ -154,10 +187,11 @@ static void printRow(const char *zPath, const struct cli_result *r)
   }
   char zSize[24];
   snprintf(zSize, sizeof(zSize), "%dx%d", r->nCols, r->nRows);
-  printf("%-40s %-4s %-9s %6d %10.3g %10.4g %10.4g %7.2f %s\n", zShort,
-         r->meta.zModality[0] ? r->meta.zModality : "-", zSize, r->nFrames,
-         r->noise, r->sharp, r->expo.mean,
-         100.0 * (r->expo.clipLow + r->expo.clipHigh), "unscored");
+  printf("%-40s %-4s %-9s %6d %9.3g %9.4g %9.4g %6.2f %7.2f %6.2f %6.2f %s\n",
+         zShort, r->meta.zModality[0] ? r->meta.zModality : "-", zSize,
+         r->nFrames, r->noise, r->sharp, r->expo.mean,
+         100.0 * (r->expo.clipLow + r->expo.clipHigh), r->brisqueOpencv,
+         r->niqe, r->piqe, "unscored");
 }
 
 /* Records one result in the database, one transaction; returns 0, or
@@ -284,6 +318,15 @@ static int parseArgs(int argc, char **argv, struct scoreCfg *cfg, int *piFirst)
     case OPT_DB:
       cfg->zDb = zArg;
       break;
+    case OPT_METRICS: {
+      char zErr[200];
+      if(cli_measures_parse(zArg, &cfg->mask, zErr, sizeof(zErr)))
+        return cli_usagef("score", "option --metrics: %s", zErr);
+      break;
+    }
+    case OPT_MODELDIR:
+      cfg->zModelDir = zArg;
+      break;
     case OPT_QUIET:
       cli_quiet = 1;
       break;
@@ -319,13 +362,23 @@ int cli_score_main(int argc, char **argv)
   struct scoreCfg cfg = {0};
   struct pathList list = {0};
   struct cli_result *r = NULL;
+  struct cli_measures meas = {0};
   store *pDb = NULL;
+  char zErr[700];
   int iFirst = 0, nBad = 0, exitCode;
   dicom_limits_default(&cfg.limits);
+  cfg.mask = CLI_METRICS_ALL;
+  cfg.zModelDir = DICOMQC_MODEL_DIR;
   exitCode = parseArgs(argc, argv, &cfg, &iFirst);
   if(exitCode >= 0)
     return exitCode;
   exitCode = CLI_EXIT_OK;
+  if(cli_measures_open(cfg.zModelDir, cfg.mask, &meas, zErr, sizeof(zErr))) {
+    cli_errorf("cannot load the models: %s (--model-dir DIR, or leave the "
+               "model out with --metrics)",
+               zErr);
+    return CLI_EXIT_INPUT;
+  }
   cfg.progress = !cli_quiet && isatty(STDERR_FILENO);
   if(cfg.zDb && store_open(cfg.zDb, &pDb) != STORE_OK) {
     cli_errorf("%s: cannot open the database: %s", cfg.zDb, store_errmsg(pDb));
@@ -345,7 +398,7 @@ int cli_score_main(int argc, char **argv)
   for(size_t i = 0; i < list.n; i++) {
     if(cfg.progress)
       fprintf(stderr, "\r[%zu/%zu] %.60s\033[K", i + 1, list.n, list.az[i]);
-    cli_measure_file(list.az[i], &cfg.limits, r);
+    cli_measure_file(list.az[i], &cfg.limits, &meas, r);
     if(cfg.progress)
       fputs("\r\033[K", stderr);
     if(r->zError) {
@@ -368,5 +421,6 @@ score_main_end:
   free(list.az);
   free(r);
   store_close(pDb);
+  cli_measures_close(&meas);
   return exitCode;
 }

@@ -53,6 +53,7 @@ struct node {
   char zArchive[1100];            /* Archive folder in use */
   char zDb[1100];                 /* Database file in use */
   struct dicom_limits limits;     /* Decoding limits for the workers */
+  struct cli_measures meas;       /* Metrics and models of the workers */
   store_archive *pArchive;        /* Archive, shared by association threads */
   store_writer *pWriter;          /* The one writer: receptions, scores */
   store *pDb;                     /* Connection of the study thread */
@@ -354,7 +355,7 @@ static void *workerMain(void *pArg)
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    cli_measure_file(w->zNext, &n->limits, r);
+    cli_measure_file(w->zNext, &n->limits, &n->meas, r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ms = msBetween(&t0, &t1);
     w->iScored = w->iNext;
@@ -587,6 +588,21 @@ static int openListener(struct node *n)
   return 0;
 }
 
+/* Loads the models of the metrics the workers run.  Returns 0 or -1. */
+static int openMeasures(struct node *n)
+{
+  char zErr[700];
+  uint32_t mask = 0;
+  if(cli_measures_parse(n->cfg.zMetrics, &mask, zErr, sizeof(zErr)) ||
+     cli_measures_open(n->cfg.zModelDir, mask, &n->meas, zErr, sizeof(zErr))) {
+    cli_errorf("cannot load the models: %s (model_dir, or leave the model "
+               "out with metrics)",
+               zErr);
+    return -1;
+  }
+  return 0;
+}
+
 /* Starts the workers and the study thread.  Returns 0 or -1. */
 static int startThreads(struct node *n)
 {
@@ -621,6 +637,7 @@ static void closeNode(struct node *n)
   store_writer_close(n->pWriter);
   store_close(n->pDb);
   store_archive_close(n->pArchive);
+  cli_measures_close(&n->meas);
   for(int i = 0; i < n->nAllow; i++)
     free(n->azAllow[i]);
 }
@@ -649,7 +666,7 @@ int cli_serve_main(int argc, char **argv)
     cli_errorf("--allow: more than %d entries or out of memory", MAX_ALLOW);
     goto serve_end;
   }
-  if(openStorage(n) || openListener(n) || startThreads(n))
+  if(openMeasures(n) || openStorage(n) || openListener(n) || startThreads(n))
     goto serve_end;
   if(pthread_create(&sigThread, NULL, signalMain, n) != 0) {
     cli_errorf("cannot start the signal thread: %s", strerror(errno));
@@ -657,9 +674,9 @@ int cli_serve_main(int argc, char **argv)
   }
   cli_log("info",
           "event=listening port=%u aet=%s archive=%s db=%s "
-          "workers=%d max_associations=%u study_idle=%u",
+          "workers=%d max_associations=%u study_idle=%u metrics=%s",
           (unsigned)dicom_scp_port(n->pScp), n->cfg.zAet, n->zArchive, n->zDb,
-          n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle);
+          n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle, n->cfg.zMetrics);
   rc = dicom_scp_run(n->pScp);
   pthread_cancel(sigThread);
   pthread_join(sigThread, NULL);

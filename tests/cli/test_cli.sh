@@ -106,6 +106,40 @@ expect "--max-dim 16 refuses a larger sample" 1 \
 grep -q "exceeds\|limits are" "$T/err" && ok "size limit named in error" \
   || { bad "size limit named in error"; cat "$T/err"; }
 
+# The 8-bit models' input rule: a picture wrapped as 8-bit Secondary
+# Capture (grey, and RGB) scores as OpenCV's BRISQUE scores the picture
+# (tests/cli/data/models.tsv, made by tests/cli/make_model_samples.py;
+# tolerance 0.002 as OpenCV's own test).
+grep -v '^#' "$SRC/tests/cli/data/models.tsv" | tail -n +2 |
+while IFS="$(printf '\t')" read -r f metric want; do
+  "$BIN" score --json --metrics "$metric" "$SRC/tests/cli/data/$f" \
+    >"$T/out" 2>"$T/err"
+  got=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["metrics"]'\
+'.get(sys.argv[1], "missing"))' "$metric" <"$T/out")
+  if python3 -c 'import sys; sys.exit(abs(float(sys.argv[1]) -
+    float(sys.argv[2])) > 0.002)' "$got" "$want" 2>/dev/null; then
+    echo "PASS $f: $metric $got (OpenCV $want)"
+  else
+    echo "FAIL $f: $metric $got, OpenCV $want"; cat "$T/err"
+    echo x >>"$T/modelfail"
+  fi
+done
+if [ -s "$T/modelfail" ]; then bad "wrapped pictures score as OpenCV's"
+else ok "wrapped pictures score as OpenCV's"; fi
+"$BIN" score --json --metrics niqe,piqe "$SRC"/tests/cli/data/*.dcm >"$T/out" \
+  2>"$T/err" && [ "$(grep -c '"niqe":' "$T/out")" = 2 ] \
+  && [ "$(grep -c 'brisque' "$T/out")" = 0 ] \
+  && ok "--metrics niqe,piqe runs only those" \
+  || { bad "--metrics niqe,piqe runs only those"; cat "$T/out" "$T/err"; }
+expect "--metrics with an unknown name is a usage error" 2 \
+  "$BIN" score --metrics niqe,nope "$SRC"/tests/cli/data/*.dcm
+grep -q "'nope' is not a metric" "$T/err" && ok "the unknown name is named" \
+  || bad "the unknown name is named"
+expect "a missing model folder is an input error" 1 \
+  "$BIN" score --model-dir "$T/none" "$SRC"/tests/cli/data/*.dcm
+grep -q "$T/none/brisque_opencv_model_live.yml" "$T/err" \
+  && ok "the missing model file is named" || bad "the missing model file is named"
+
 # The shared corpus: one valid line per file, errors named, no crash.
 if [ -d "$SHARED/data/dicom" ]; then
   n=$(find "$SHARED/data/dicom" -type f ! -name '.*' | wc -l)

@@ -61,7 +61,8 @@ static int readPgm(const char *zPath, struct qc_plane *p)
     }
     zTok[nTok++][n] = '\0';
   }
-  long w = nTok == 4 ? atol(zTok[1]) : 0, h = nTok == 4 ? atol(zTok[2]) : 0;
+  long w = nTok == 4 ? strtol(zTok[1], NULL, 10) : 0;
+  long h = nTok == 4 ? strtol(zTok[2], NULL, 10) : 0;
   if(nTok != 4 || strcmp(zTok[0], "P5") != 0 || strcmp(zTok[3], "255") != 0 ||
      w < 1 || h < 1 || w > 65535 || h > 65535) {
     fprintf(stderr, "%s: not an 8-bit binary PGM\n", zPath);
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
     if(strcmp(argv[i], "--models") == 0)
       b.zModels = argv[i + 1];
     else if(strcmp(argv[i], "--repeats") == 0)
-      nRepeat = atoi(argv[i + 1]);
+      nRepeat = (int)strtol(argv[i + 1], NULL, 10);
     else
       break;
   }

@@ -34,6 +34,20 @@ struct bench {
   struct qc_plane ref;        /* Reference, full-reference only */
 };
 
+/* The decimal number z, 1..nMax; 0 if z is anything else. */
+static long parseCount(const char *z, long nMax)
+{
+  long n = 0;
+  if(*z == 0)
+    return 0;
+  for(; *z; z++) {
+    if(*z < '0' || *z > '9' || n > nMax)
+      return 0;
+    n = n * 10 + (*z - '0');
+  }
+  return n <= nMax ? n : 0;
+}
+
 /* Reads a binary 8-bit PGM (P5, maxval 255, one optional comment line
  * style: '#' to end of line anywhere in the header) into new floats. */
 static int readPgm(const char *zPath, struct qc_plane *p)
@@ -61,8 +75,8 @@ static int readPgm(const char *zPath, struct qc_plane *p)
     }
     zTok[nTok++][n] = '\0';
   }
-  long w = nTok == 4 ? strtol(zTok[1], NULL, 10) : 0;
-  long h = nTok == 4 ? strtol(zTok[2], NULL, 10) : 0;
+  long w = nTok == 4 ? parseCount(zTok[1], 65535) : 0;
+  long h = nTok == 4 ? parseCount(zTok[2], 65535) : 0;
   if(nTok != 4 || strcmp(zTok[0], "P5") != 0 || strcmp(zTok[3], "255") != 0 ||
      w < 1 || h < 1 || w > 65535 || h > 65535) {
     fprintf(stderr, "%s: not an 8-bit binary PGM\n", zPath);
@@ -161,7 +175,7 @@ int main(int argc, char **argv)
     if(strcmp(argv[i], "--models") == 0)
       b.zModels = argv[i + 1];
     else if(strcmp(argv[i], "--repeats") == 0)
-      nRepeat = (int)strtol(argv[i + 1], NULL, 10);
+      nRepeat = (int)parseCount(argv[i + 1], MAX_REPEATS);
     else
       break;
   }

@@ -65,6 +65,21 @@ struct cli_result {
   char zErrBuf[600];       /* Storage for zError */
 };
 
+/* A growable list of file paths (paths.c). */
+struct cli_paths {
+  char **az;   /* Paths, owned */
+  size_t n;    /* Number used */
+  size_t nMax; /* Allocated */
+};
+
+/* Adds zPath to pList, or the files under it (recursively, name order,
+ * hidden entries skipped).  Returns the number of paths that could not
+ * be read, each named on stderr. */
+int cli_paths_collect(struct cli_paths *pList, const char *zPath);
+
+/* Frees the paths; the list is empty again. */
+void cli_paths_free(struct cli_paths *pList);
+
 /* Number of metrics a result can hold, for cli_result_metric(). */
 extern const int cli_metric_count;
 
@@ -73,11 +88,17 @@ extern const int cli_metric_count;
 
 /* The metrics to run and the models they need, loaded once and shared
  * read-only by every thread. */
+#define CLI_NIQE_SITE_MAX 32 /* Site NIQE models, one per modality */
 struct cli_measures {
   uint32_t mask;                    /* Bit i: metric i runs */
   qc_brisque_model *pBrisqueOpencv; /* Loaded if brisque_opencv runs */
   qc_brisque_model *pBrisqueLive;   /* Loaded if brisque_live runs */
-  qc_niqe_model *pNiqe;             /* Loaded if niqe runs */
+  qc_niqe_model *pNiqe;             /* LIVE pristine, if niqe runs */
+  int nSite;                        /* Site models in aSite */
+  struct {
+    char zModality[17];       /* Modality it is for */
+    qc_niqe_model *pFit;      /* Its model (niqe_<MODALITY>.txt) */
+  } aSite[CLI_NIQE_SITE_MAX]; /* Site NIQE models, if niqe runs */
 };
 
 /* Name of metric i (0 <= i < cli_metric_count), or NULL. */
@@ -88,8 +109,11 @@ const char *cli_metric_name(int i);
 int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
                        size_t nErr);
 
-/* Loads from zModelDir the models the metrics of mask need.  Returns 0,
- * or -1 with the loader's message (which names the file) in zErr. */
+/* Loads from zModelDir the models the metrics of mask need: the BRISQUE
+ * models, the LIVE NIQE model, and every site NIQE model
+ * niqe_<MODALITY>.txt (`dicomqc train niqe`), used instead of the LIVE
+ * one for images of that modality.  Returns 0, or -1 with the loader's
+ * message (which names the file) in zErr. */
 int cli_measures_open(const char *zModelDir, uint32_t mask,
                       struct cli_measures *p, char *zErr, size_t nErr);
 
@@ -180,5 +204,6 @@ int cli_serve_main(int argc, char **argv);
 int cli_studies_main(int argc, char **argv);
 int cli_show_main(int argc, char **argv);
 int cli_compare_main(int argc, char **argv);
+int cli_train_main(int argc, char **argv);
 
 #endif /* DICOMQC_CLI_H */

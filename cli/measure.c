@@ -14,6 +14,8 @@
  * modality profiles exist the verdict is "unscored" (or "error" when the
  * file does not decode): no quality value is made up.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -143,6 +145,68 @@ static int loadBrisque(const char *zDir, const char *zModel,
   return qc_brisque_model_load(zM, zR, kind, pp, zErr, nErr) == QC_OK ? 0 : -1;
 }
 
+/* The modality of a site NIQE model file name "niqe_<M>.txt" into zOut
+ * (17 bytes); 0 if zName is not one (the LIVE model is not). */
+static int siteModality(const char *zName, char *zOut)
+{
+  size_t n = strlen(zName);
+  if(n <= 9 || n - 9 > 16 || strncmp(zName, "niqe_", 5) != 0 ||
+     strcmp(zName + n - 4, ".txt") != 0 ||
+     strcmp(zName, "niqe_live_pristine.txt") == 0)
+    return 0;
+  for(size_t i = 5; i < n - 4; i++)
+    if(!(zName[i] >= 'A' && zName[i] <= 'Z') &&
+       !(zName[i] >= '0' && zName[i] <= '9') && zName[i] != '_')
+      return 0;
+  memcpy(zOut, zName + 5, n - 9);
+  zOut[n - 9] = 0;
+  return 1;
+}
+
+/* Loads every site NIQE model of zDir.  Returns 0 or -1. */
+static int loadSiteNiqe(const char *zDir, struct cli_measures *p, char *zErr,
+                        size_t nErr)
+{
+  DIR *d = opendir(zDir);
+  struct dirent *e;
+  int rc = 0;
+  if(d == NULL) {
+    snprintf(zErr, nErr, "%s: cannot read the folder: %s", zDir,
+             strerror(errno));
+    return -1;
+  }
+  while(rc == 0 && (e = readdir(d)) != NULL) {
+    char zMod[17], zPath[1200];
+    if(!siteModality(e->d_name, zMod))
+      continue;
+    if(p->nSite == CLI_NIQE_SITE_MAX) {
+      snprintf(zErr, nErr, "%s: more than %d site NIQE models", zDir,
+               CLI_NIQE_SITE_MAX);
+      rc = -1;
+      break;
+    }
+    snprintf(zPath, sizeof(zPath), "%s/%s", zDir, e->d_name);
+    if(qc_niqe_model_load(zPath, &p->aSite[p->nSite].pFit, zErr, nErr) !=
+       QC_OK) {
+      rc = -1;
+      break;
+    }
+    memcpy(p->aSite[p->nSite++].zModality, zMod, sizeof(zMod));
+  }
+  closedir(d);
+  return rc;
+}
+
+/* The NIQE model for an image of modality zModality. */
+static const qc_niqe_model *niqeFor(const struct cli_measures *p,
+                                    const char *zModality)
+{
+  for(int i = 0; i < p->nSite; i++)
+    if(strcmp(p->aSite[i].zModality, zModality) == 0)
+      return p->aSite[i].pFit;
+  return p->pNiqe;
+}
+
 int cli_measures_open(const char *zModelDir, uint32_t mask,
                       struct cli_measures *p, char *zErr, size_t nErr)
 {
@@ -160,7 +224,8 @@ int cli_measures_open(const char *zModelDir, uint32_t mask,
     goto open_fail;
   snprintf(zPath, sizeof(zPath), "%s/niqe_live_pristine.txt", zModelDir);
   if(wants(mask, M_NIQE) &&
-     qc_niqe_model_load(zPath, &p->pNiqe, zErr, nErr) != QC_OK)
+     (qc_niqe_model_load(zPath, &p->pNiqe, zErr, nErr) != QC_OK ||
+      loadSiteNiqe(zModelDir, p, zErr, nErr)))
     goto open_fail;
   return 0;
 open_fail:
@@ -173,6 +238,8 @@ void cli_measures_close(struct cli_measures *p)
   qc_brisque_model_free(p->pBrisqueOpencv);
   qc_brisque_model_free(p->pBrisqueLive);
   qc_niqe_model_free(p->pNiqe);
+  for(int i = 0; i < p->nSite; i++)
+    qc_niqe_model_free(p->aSite[i].pFit);
   memset(p, 0, sizeof(*p));
 }
 
@@ -195,7 +262,8 @@ static int measureModels(const struct qc_image *pImg, int32_t iFrame,
     if(pM->pBrisqueLive &&
        qc_brisque_score(pM->pBrisqueLive, &in, &v) == QC_OK)
       r->brisqueLive = v;
-    if(pM->pNiqe && qc_niqe_score(pM->pNiqe, &in, &v) == QC_OK)
+    if(pM->pNiqe &&
+       qc_niqe_score(niqeFor(pM, r->meta.zModality), &in, &v) == QC_OK)
       r->niqe = v;
     if(wants(pM->mask, M_PIQE) && qc_piqe(&in, &v, NULL) == QC_OK)
       r->piqe = v;

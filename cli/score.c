@@ -14,12 +14,9 @@
  * fails is reported on stderr (and in its JSON line) and scoring goes on;
  * the exit code says whether any failed.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -217,72 +214,6 @@ static int recordDb(store *pDb, const char *zPath, const struct cli_result *r)
   return 0;
 }
 
-/* A growable list of file paths. */
-struct pathList {
-  char **az;   /* Paths, owned */
-  size_t n;    /* Number used */
-  size_t nMax; /* Allocated */
-};
-
-static int pathAdd(struct pathList *p, const char *z)
-{
-  if(p->n == p->nMax) {
-    size_t nNew = p->nMax ? 2 * p->nMax : 64;
-    char **az = realloc(p->az, nNew * sizeof(char *));
-    if(az == NULL)
-      return -1;
-    p->az = az;
-    p->nMax = nNew;
-  }
-  p->az[p->n] = strdup(z);
-  return p->az[p->n++] ? 0 : -1;
-}
-
-static int cmpStr(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Adds zPath, or the files under it in name order; returns the number of
- * paths that could not be read (each named on stderr). */
-static int collect(const char *zPath, struct pathList *pList, int depth)
-{
-  struct stat st;
-  if(stat(zPath, &st) != 0) {
-    cli_errorf("%s: cannot open: %s", zPath, strerror(errno));
-    return 1;
-  }
-  if(!S_ISDIR(st.st_mode))
-    return pathAdd(pList, zPath) ? 1 : 0;
-  if(depth > 64) {
-    cli_errorf("%s: directories nested too deep", zPath);
-    return 1;
-  }
-  DIR *d = opendir(zPath);
-  if(d == NULL) {
-    cli_errorf("%s: cannot read directory: %s", zPath, strerror(errno));
-    return 1;
-  }
-  struct pathList sub = {0};
-  struct dirent *e;
-  int nBad = 0;
-  while((e = readdir(d)) != NULL) {
-    if(e->d_name[0] == '.')
-      continue;
-    char z[4096];
-    snprintf(z, sizeof(z), "%s/%s", zPath, e->d_name);
-    nBad += pathAdd(&sub, z) ? 1 : 0;
-  }
-  closedir(d);
-  qsort(sub.az, sub.n, sizeof(char *), cmpStr);
-  for(size_t i = 0; i < sub.n; i++) {
-    nBad += collect(sub.az[i], pList, depth + 1);
-    free(sub.az[i]);
-  }
-  free(sub.az);
-  return nBad;
-}
-
 /* Parses the options; returns -1 to go on, or an exit code. */
 static int parseArgs(int argc, char **argv, struct scoreCfg *cfg, int *piFirst)
 {
@@ -360,7 +291,7 @@ static int parseArgs(int argc, char **argv, struct scoreCfg *cfg, int *piFirst)
 int cli_score_main(int argc, char **argv)
 {
   struct scoreCfg cfg = {0};
-  struct pathList list = {0};
+  struct cli_paths list = {0};
   struct cli_result *r = NULL;
   struct cli_measures meas = {0};
   store *pDb = NULL;
@@ -386,7 +317,7 @@ int cli_score_main(int argc, char **argv)
     goto score_main_end;
   }
   for(int i = iFirst; i < argc; i++)
-    nBad += collect(argv[i], &list, 0);
+    nBad += cli_paths_collect(&list, argv[i]);
   r = malloc(sizeof(*r));
   if(r == NULL) {
     cli_errorf("out of memory");
@@ -416,9 +347,7 @@ int cli_score_main(int argc, char **argv)
   if(nBad)
     exitCode = CLI_EXIT_INPUT;
 score_main_end:
-  for(size_t i = 0; i < list.n; i++)
-    free(list.az[i]);
-  free(list.az);
+  cli_paths_free(&list);
   free(r);
   store_close(pDb);
   cli_measures_close(&meas);

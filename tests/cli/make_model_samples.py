@@ -21,8 +21,11 @@
 # Run from the repository root (Debian's python3-numpy, python3-pydicom,
 # python3-opencv):
 #   /usr/bin/python3 tests/cli/make_model_samples.py
-# Writes tests/cli/data/sc_texture_*.dcm and tests/cli/data/models.tsv;
-# deterministic.
+# Writes tests/cli/data/sc_texture_*.dcm and tests/cli/data/models.tsv,
+# and for `train niqe` 16 clean 192 x 192 textures in
+# tests/cli/data/niqe/train and 3 held-back ones with a blurred (Gaussian
+# sigma 2) and a noisy (Gaussian noise sigma 12) version of each in
+# tests/cli/data/niqe/holdout; deterministic.
 import os
 
 import cv2
@@ -98,6 +101,23 @@ def main():
                        ("sc_texture_rgb8.dcm", rgb)):
         got = pydicom.dcmread(os.path.join(OUT, name)).pixel_array
         assert np.array_equal(got, want), name
+    # `train niqe`: clean pictures to fit on, held-back clean pictures,
+    # and blurred and noisy versions of the held-back ones.
+    for sub in ("train", "holdout"):
+        os.makedirs(os.path.join(OUT, "niqe", sub), exist_ok=True)
+    for i in range(16):
+        wrap(os.path.join(OUT, "niqe", "train", "clean_%02d.dcm" % i),
+             texture(192, 4000 + i), False, "niqe-train-%d" % i)
+    rng = np.random.default_rng(5000)
+    for i in range(3):
+        img = texture(192, 4100 + i)
+        blur = cv2.GaussianBlur(img.astype(np.float64), (0, 0), 2.0)
+        noisy = img + rng.normal(0.0, 12.0, img.shape)
+        for kind, pix in (("clean", img), ("blur", blur), ("noise", noisy)):
+            pix = np.clip(np.rint(pix), 0, 255).astype(np.uint8)
+            wrap(os.path.join(OUT, "niqe", "holdout",
+                              "%s_%02d.dcm" % (kind, i)),
+                 pix, False, "niqe-holdout-%s-%d" % (kind, i))
     rows = [("sc_texture_grey8.dcm", "brisque_opencv",
              brisque.compute(grey)[0]),
             ("sc_texture_rgb8.dcm", "brisque_opencv",

@@ -140,6 +140,44 @@ expect "a missing model folder is an input error" 1 \
 grep -q "$T/none/brisque_opencv_model_live.yml" "$T/err" \
   && ok "the missing model file is named" || bad "the missing model file is named"
 
+# train niqe: usage errors, a model with its provenance, and a model fitted
+# on clean pictures scores the blurred and noisy versions of held-back
+# pictures worse than the clean ones (tests/cli/data/niqe).
+D="$SRC/tests/cli/data/niqe"
+expect "train --help exits 0" 0 "$BIN" train --help
+expect "train without a model kind is a usage error" 2 "$BIN" train "$D"
+expect "train niqe without --modality is a usage error" 2 \
+  "$BIN" train niqe --out "$T/m.txt" "$D/train"
+expect "train niqe --sharpness 1 is a usage error" 2 \
+  "$BIN" train niqe --modality OT --sharpness 1 --out "$T/m.txt" "$D/train"
+expect "train niqe with no image of the modality fails" 1 \
+  "$BIN" train niqe --modality MR --out "$T/m.txt" "$D/train"
+[ ! -e "$T/m.txt" ] && ok "... and writes nothing" || bad "... and writes nothing"
+mkdir "$T/models"
+cp "$SRC/models/niqe_live_pristine.txt" "$T/models/"
+expect "train niqe fits the clean pictures" 0 \
+  "$BIN" train niqe --modality OT --out "$T/models/niqe_OT.txt" "$D/train"
+grep -q "^modality OT$" "$T/models/niqe_OT.txt" \
+  && grep -q "^images 16$" "$T/models/niqe_OT.txt" \
+  && grep -q "^source .*tests/cli/data/niqe/train$" "$T/models/niqe_OT.txt" \
+  && grep -q "^date 20" "$T/models/niqe_OT.txt" \
+  && ok "the model file names its modality, images, source and date" \
+  || { bad "the model file names its provenance"; head -12 "$T/models/niqe_OT.txt"; }
+"$BIN" score --json --metrics niqe --model-dir "$T/models" "$D/holdout" \
+  >"$T/out" 2>"$T/err"
+if python3 - "$T/out" <<'PY'
+import json, sys
+v = {json.loads(l)["file"].rsplit("/", 1)[1][:-4]:
+     json.loads(l)["metrics"]["niqe"] for l in open(sys.argv[1])}
+worse = all(v["%s_%02d" % (k, i)] > v["clean_%02d" % i]
+            for i in range(3) for k in ("blur", "noise"))
+print(" ".join("%s=%.2f" % kv for kv in sorted(v.items())))
+sys.exit(0 if worse and len(v) == 9 else 1)
+PY
+then ok "the site model scores blurred and noisy versions worse"
+else bad "the site model scores blurred and noisy versions worse"; cat "$T/err"
+fi
+
 # The shared corpus: one valid line per file, errors named, no crash.
 if [ -d "$SHARED/data/dicom" ]; then
   n=$(find "$SHARED/data/dicom" -type f ! -name '.*' | wc -l)

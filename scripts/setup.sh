@@ -21,10 +21,11 @@ case "$MODE" in
 esac
 
 # Build and run dependencies (DESIGN.md: DCMTK, OpenJPEG, SQLite, cmocka,
-# cJSON); the DCMTK and OpenJPEG command-line tools are the independent
+# cJSON, inih, libpng: the tests read the PNG reference images); the DCMTK and OpenJPEG command-line tools are the independent
 # decoders the tests and the benchmark compare against.
 PKGS="cmake make gcc g++ pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev
-libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev libinih-dev python3"
+libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev libinih-dev
+libpng-dev python3"
 
 missing=""
 for p in $PKGS; do

@@ -154,7 +154,8 @@ struct vifWork {
 };
 
 /* Horizontal 'valid' filtering of a padded row into nOutP outputs (whole
- * blocks), the symmetric taps folded. */
+ * blocks), the symmetric taps folded, one pass over the row per tap pair
+ * (as ssim_hfilter() in fr.c, for the same reason). */
 static void vif_hfilter_rows(const double *aG, int nTap,
                              const double *restrict aIn, size_t nOutP,
                              double *restrict aOut)
@@ -163,20 +164,20 @@ static void vif_hfilter_rows(const double *aG, int nTap,
   size_t c;
 
   for(c = 0; c < nOutP; c += LANES) {
-    const double *pIn = aIn + c;
-    double aAcc[LANES];
+    const double *pC = aIn + c + r;
+    double *pO = aOut + c;
     for(l = 0; l < LANES; l++) {
-      aAcc[l] = aG[r] * pIn[l + r];
+      pO[l] = aG[r] * pC[l];
     }
-    for(k = 0; k < r; k++) {
-      const double *pA = pIn + k, *pB = pIn + (nTap - 1 - k);
-      double g = aG[k];
+  }
+  for(k = 0; k < r; k++) {
+    const double g = aG[k];
+    for(c = 0; c < nOutP; c += LANES) {
+      const double *pA = aIn + c + k, *pB = aIn + c + (nTap - 1 - k);
+      double *pO = aOut + c;
       for(l = 0; l < LANES; l++) {
-        aAcc[l] += g * (pA[l] + pB[l]);
+        pO[l] += g * (pA[l] + pB[l]);
       }
-    }
-    for(l = 0; l < LANES; l++) {
-      aOut[c + l] = aAcc[l];
     }
   }
 }
@@ -216,6 +217,7 @@ static void vif_out_row(const double *aG, int nTap,
   for(c = 0; c < nOut; c += LANES) {
     double aM[5][LANES];           /* mu1, mu2, E[x^2], E[y^2], E[xy] */
     double aTn[LANES], aTd[LANES]; /* The terms */
+    int nIn = nOut - c < LANES ? (int)(nOut - c) : LANES; /* Real lanes */
     for(q = 0; q < 5; q++) {
       const double *const *apQ = apRow[q];
       const double *pC = apQ[r] + c;
@@ -240,7 +242,7 @@ static void vif_out_row(const double *aG, int nTap,
       double s2 = aM[3][l] - mu2 * mu2;
       double s12 = aM[4][l] - mu1 * mu2;
       double g, sv;
-      int isIn = c + (size_t)l < nOut; /* Not padding */
+      int isIn = l < nIn; /* Not padding */
       s1 = s1 < 0.0 ? 0.0 : s1;
       s2 = s2 < 0.0 ? 0.0 : s2;
       g = s12 / (s1 + VIF_EPS);

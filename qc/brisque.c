@@ -33,6 +33,11 @@
  * values are floats).  Scores are not clamped: OpenCV clamps to 0..100,
  * this code keeps the raw value, so that an unusual image stays visible.
  *
+ * Per scale, the MSCN plane is not stored: qc_nss_mscn_moments()
+ * streams it row by row into the sums the fits need (the MSCN samples
+ * and the four paired products), so a scale costs one pass and a few
+ * rows of memory.
+ *
  * MSCN is scale invariant when c scales with the image, so the OpenCV
  * features are computed on the 0..255 plane with c = 1 instead of on a
  * 0..1 copy with c = 1/255: the same numbers up to float rounding,
@@ -609,31 +614,29 @@ load_end:
 
 /* ---- Features ------------------------------------------------------ */
 
-/* The 18 features of one scale from its MSCN plane x (w x h). */
-static void scale_features(const float *x, int32_t w, int32_t h,
+/* The 18 features of one scale from its moments: aM[0] those of the
+ * MSCN samples, aM[1..4] those of the paired products H, V, D1, D2
+ * (qc_nss_mscn_moments). */
+static void scale_features(const struct qc_nss_moments aM[5],
                            enum qc_brisque_kind kind, double *aFeat)
 {
   int isCv = kind == QC_BRISQUE_OPENCV;
   enum qc_nss_ref ref = isCv ? QC_NSS_OPENCV : QC_NSS_MATLAB;
-  struct qc_nss_moments m;
   struct qc_aggd fit;
   int k;
 
-  memset(&m, 0, sizeof(m));
-  qc_nss_moments_add(&m, x, (size_t)w * (size_t)h);
   if(isCv) {
-    qc_aggd_fit(&m, ref, &fit);
+    qc_aggd_fit(&aM[0], ref, &fit);
     aFeat[0] = fit.alpha;
     aFeat[1] = (fit.leftStd * fit.leftStd + fit.rightStd * fit.rightStd) / 2;
   } else {
     double sigma;
-    qc_ggd_fit(&m, ref, &aFeat[0], &sigma);
+    qc_ggd_fit(&aM[0], ref, &aFeat[0], &sigma);
     aFeat[1] = sigma * sigma;
   }
   for(k = 0; k < 4; k++) {
     double a, g1, g2, g3, *f = aFeat + 2 + 4 * k;
-    qc_nss_pair_moments(x, w, h, (size_t)w, (enum qc_nss_orient)k, !isCv, &m);
-    qc_aggd_fit(&m, ref, &fit);
+    qc_aggd_fit(&aM[1 + k], ref, &fit);
     a = fit.alpha;
     g1 = tgamma(1.0 / a);
     g2 = tgamma(2.0 / a);
@@ -654,10 +657,14 @@ static void scale_features(const float *x, int32_t w, int32_t h,
 int qc_brisque_features(const struct qc_plane *pIn, enum qc_brisque_kind kind,
                         double *aFeat)
 {
-  struct qc_plane half; /* Second scale */
-  float *aMem, *aX, *aHalf;
+  struct qc_plane half;          /* Second scale */
+  struct qc_nss_moments aM[5];   /* Moments of one scale */
+  double aOut[QC_BRISQUE_NFEAT]; /* Features, copied on success */
+  enum qc_border b;              /* MSCN border of the release */
+  int isWrap;                    /* Paired products wrap around */
+  float *aHalf;
   int32_t w2, h2;
-  size_t n, n2;
+  size_t n;
   int rc;
 
   if(aFeat == NULL || (kind != QC_BRISQUE_OPENCV && kind != QC_BRISQUE_LIVE)) {
@@ -678,31 +685,29 @@ int qc_brisque_features(const struct qc_plane *pIn, enum qc_brisque_kind kind,
      pIn->nHeight > QC_MAX_SIDE) {
     return QC_ERR_RANGE;
   }
-  n2 = (size_t)w2 * (size_t)h2;
-  aMem = malloc((n + 2 * n2) * sizeof(float));
-  if(aMem == NULL) {
+  aHalf = malloc((size_t)w2 * (size_t)h2 * sizeof(float));
+  if(aHalf == NULL) {
     return QC_ERR_NOMEM;
   }
-  aX = aMem;
-  aHalf = aMem + n;
   half.a = aHalf;
   half.nWidth = w2;
   half.nHeight = h2;
-  rc = kind == QC_BRISQUE_OPENCV ? qc_resize_cubic_opencv(pIn, w2, h2, aHalf)
-                                 : qc_resize_bicubic_matlab(pIn, 0.5, aHalf);
+  b = kind == QC_BRISQUE_OPENCV ? QC_BORDER_REPLICATE : QC_BORDER_ZERO;
+  isWrap = kind != QC_BRISQUE_OPENCV;
+  rc = qc_nss_mscn_moments(pIn, b, 1.0, isWrap, aM);
   if(rc == QC_OK) {
-    enum qc_border b =
-        kind == QC_BRISQUE_OPENCV ? QC_BORDER_REPLICATE : QC_BORDER_ZERO;
-    rc = qc_mscn(pIn, 7, 7.0 / 6.0, b, 1.0, aX, NULL, NULL);
-    if(rc == QC_OK) {
-      scale_features(aX, pIn->nWidth, pIn->nHeight, kind, aFeat);
-      rc = qc_mscn(&half, 7, 7.0 / 6.0, b, 1.0, aHalf + n2, NULL, NULL);
-    }
-    if(rc == QC_OK) {
-      scale_features(aHalf + n2, w2, h2, kind, aFeat + 18);
-    }
+    scale_features(aM, kind, aOut);
+    rc = kind == QC_BRISQUE_OPENCV ? qc_resize_cubic_opencv(pIn, w2, h2, aHalf)
+                                   : qc_resize_bicubic_matlab(pIn, 0.5, aHalf);
   }
-  free(aMem);
+  if(rc == QC_OK) {
+    rc = qc_nss_mscn_moments(&half, b, 1.0, isWrap, aM);
+  }
+  if(rc == QC_OK) {
+    scale_features(aM, kind, aOut + 18);
+    memcpy(aFeat, aOut, sizeof(aOut));
+  }
+  free(aHalf);
   return rc;
 }
 

@@ -140,6 +140,20 @@ void qc_nss_pair_moments(const float *a, int32_t w, int32_t h, size_t stride,
                          enum qc_nss_orient orient, int isWrap,
                          struct qc_nss_moments *pM);
 
+/* The moments of a whole plane that BRISQUE fits, in one streamed pass:
+ * the MSCN coefficients of pIn as qc_mscn(pIn, 7, 7/6, border, c) gives
+ * them (bit for bit), into aM[0] as qc_nss_moments_add() sums them, and
+ * their paired products in the orientations H, V, D1, D2 into aM[1..4]
+ * as qc_nss_pair_moments(..., isWrap, ...) over the whole plane sums
+ * them.  The MSCN plane is never stored: two rows and row 0 (for
+ * wrapping) are kept.  Sums may differ from those functions' in the last
+ * bits (the order of additions).  aM is written only on success.
+ * Returns QC_OK; QC_ERR_MISUSE and QC_ERR_RANGE as qc_mscn() (a
+ * non-finite sample is QC_ERR_RANGE); QC_ERR_NOMEM.  Defined in
+ * qc/nss.c. */
+int qc_nss_mscn_moments(const struct qc_plane *pIn, enum qc_border border,
+                        double c, int isWrap, struct qc_nss_moments aM[5]);
+
 /* AGGD moment-matching fit of *pM (LIVE estimateaggdparam.m, OpenCV
  * AGGDfit): with l and r the left and right deviations, g = l/r,
  * rhat = E|x|^2 / E[x^2] and R = rhat (g^3 + 1)(g + 1) / (g^2 + 1)^2,

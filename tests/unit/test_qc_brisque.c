@@ -27,208 +27,10 @@
 
 #include "qc_int.h"
 
-#include <sys/stat.h>
+#include "test_images.h"
 
-#if defined(__has_include)
-#if __has_include(<png.h>)
-#include <png.h>
-#define HAVE_PNG 1
-#endif
-#endif
-
-/* ---- Reference files ------------------------------------------------ */
-
-/* Looks up (zName, zMetric) in tests/reference/nr_reference.tsv. */
-static double nr_ref(const char *zName, const char *zMetric)
-{
-  char zPath[4096];
-  size_t nByte, nName = strlen(zName), nMetric = strlen(zMetric);
-  char *zTsv, *zLine;
-  double v = NAN;
-
-  tu_ref_path(zPath, sizeof(zPath), "nr_reference.tsv");
-  zTsv = tu_read_file(zPath, &nByte);
-  if(zTsv == NULL) {
-    fail_msg("cannot read %s", zPath);
-  }
-  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && isnan(v);) {
-    char *zEnd = strchr(zLine, '\n');
-    char *zTab1 = strchr(zLine, '\t');
-    char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
-    if(zEnd != NULL) {
-      *zEnd = '\0';
-    }
-    if(zLine[0] != '#' && zTab2 != NULL && (size_t)(zTab1 - zLine) == nName &&
-       strncmp(zLine, zName, nName) == 0 &&
-       (size_t)(zTab2 - zTab1 - 1) == nMetric &&
-       strncmp(zTab1 + 1, zMetric, nMetric) == 0) {
-      v = strtod(zTab2 + 1, NULL);
-    }
-    zLine = zEnd ? zEnd + 1 : NULL;
-  }
-  free(zTsv);
-  if(isnan(v)) {
-    fail_msg("%s: no row %s %s", zPath, zName, zMetric);
-  }
-  return v;
-}
-
-/* Reads tests/reference/data/nr_<zName>.u8 (one byte per sample) of the
- * size the TSV gives into a new float plane; free p->a with free(). */
-static void nr_plane_u8(const char *zName, struct tu_plane *p)
-{
-  char zRel[256], zPath[4096];
-  unsigned char *z;
-  size_t nByte, n, i;
-
-  p->nWidth = (int32_t)nr_ref(zName, "width");
-  p->nHeight = (int32_t)nr_ref(zName, "height");
-  n = (size_t)p->nWidth * (size_t)p->nHeight;
-  snprintf(zRel, sizeof(zRel), "data/nr_%s.u8", zName);
-  tu_ref_path(zPath, sizeof(zPath), zRel);
-  z = (unsigned char *)tu_read_file(zPath, &nByte);
-  if(z == NULL || nByte != n) {
-    free(z);
-    fail_msg("%s: missing or not %zu bytes", zPath, n);
-  }
-  p->a = malloc(n * sizeof(float));
-  assert_non_null(p->a);
-  for(i = 0; i < n; i++) {
-    p->a[i] = (float)z[i];
-  }
-  free(z);
-}
-
-/* ---- Shared images (../shared/data/iqa-reference) ------------------ */
-
-/* An 8-bit RGB image, rows top-down, channels R, G, B. */
-struct rgb8 {
-  unsigned char *a; /* nWidth*nHeight*3 bytes, free with free() */
-  int32_t nWidth;
-  int32_t nHeight;
-};
-
-/* Path of the shared reference folder; 0 (and a skip message) if absent. */
-static int shared_path(char *zBuf, size_t nBuf, const char *zRel)
-{
-  struct stat st;
-  char zDir[4096];
-
-  snprintf(zDir, sizeof(zDir), "%s/../shared/data/iqa-reference",
-           DICOMQC_SOURCE_DIR);
-  if(stat(zDir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    print_message("skipped: %s is absent (the shared reference images are "
-                  "not part of the repository)\n",
-                  zDir);
-    return 0;
-  }
-  assert_true((size_t)snprintf(zBuf, nBuf, "%.3000s/%s", zDir, zRel) < nBuf);
-  return 1;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
-/* Reads an uncompressed 8-bit (palette) or 24-bit Windows BMP
- * (BITMAPINFOHEADER; rows bottom-up, padded to 4 bytes, BGR). */
-static void read_bmp(const char *zPath, struct rgb8 *pImg)
-{
-  size_t nByte;
-  unsigned char *z = (unsigned char *)tu_read_file(zPath, &nByte);
-  uint32_t off, nInfo, bpp;
-  int32_t w, h, r, c;
-  size_t stride;
-
-  assert_non_null(z);
-  assert_true(nByte > 54 && z[0] == 'B' && z[1] == 'M');
-  off = le32(z + 10);
-  nInfo = le32(z + 14);
-  w = (int32_t)le32(z + 18);
-  h = (int32_t)le32(z + 22);
-  bpp = (uint32_t)z[28] | (uint32_t)z[29] << 8;
-  assert_true(le32(z + 30) == 0 && (bpp == 8 || bpp == 24));
-  assert_true(w > 0 && h > 0 && w < 65536 && h < 65536);
-  stride = (((size_t)w * bpp + 31) / 32) * 4;
-  assert_true(off + stride * (size_t)h <= nByte);
-  pImg->nWidth = w;
-  pImg->nHeight = h;
-  pImg->a = malloc((size_t)w * (size_t)h * 3);
-  assert_non_null(pImg->a);
-  for(r = 0; r < h; r++) {
-    const unsigned char *s = z + off + stride * (size_t)(h - 1 - r);
-    unsigned char *d = pImg->a + (size_t)r * (size_t)w * 3;
-    for(c = 0; c < w; c++) {
-      const unsigned char *px =
-          bpp == 24 ? s + 3 * (size_t)c : z + 14 + nInfo + 4 * (size_t)s[c];
-      d[3 * c] = px[2];
-      d[3 * c + 1] = px[1];
-      d[3 * c + 2] = px[0];
-    }
-  }
-  free(z);
-}
-
-/* Reads a PNG as 8-bit RGB with libpng's simplified API; 0 if libpng is
- * not available to this build. */
-static int read_png(const char *zPath, struct rgb8 *pImg)
-{
-#ifdef HAVE_PNG
-  png_image img;
-
-  memset(&img, 0, sizeof(img));
-  img.version = PNG_IMAGE_VERSION;
-  assert_true(png_image_begin_read_from_file(&img, zPath));
-  img.format = PNG_FORMAT_RGB;
-  pImg->a = malloc(PNG_IMAGE_SIZE(img));
-  assert_non_null(pImg->a);
-  assert_true(png_image_finish_read(&img, NULL, pImg->a, 0, NULL));
-  pImg->nWidth = (int32_t)img.width;
-  pImg->nHeight = (int32_t)img.height;
-  return 1;
-#else
-  (void)zPath;
-  (void)pImg;
-  print_message("skipped: libpng is not available to this test build\n");
-  return 0;
-#endif
-}
-
-/* OpenCV 4.6's COLOR_BGR2GRAY on 8-bit data: fixed point
- * (R 9798 + G 19235 + B 3735 + 2^14) >> 15, the BT.601 weights scaled by
- * 2^15 (imgproc/src/color_rgb.simd.hpp, RGB2Gray<uchar>).  Checked against
- * cv2.cvtColor on RubberWhale1.png: equal on every pixel (the 14-bit
- * weights 4899, 9617, 1868 differ on 256).  rock_1.bmp is a grey-palette
- * BMP, where every formula gives the palette grey, as IMREAD_GRAYSCALE. */
-static float gray_opencv(const unsigned char *px)
-{
-  return (float)((px[0] * 9798 + px[1] * 19235 + px[2] * 3735 + 16384) >> 15);
-}
-
-/* MATLAB rgb2gray on uint8: coefficients of the first row of the inverse
- * NTSC matrix, rounded half away from zero (images/rgb2gray.m). */
-static float gray_matlab(const unsigned char *px)
-{
-  return (float)floor(0.298936021293775 * px[0] + 0.587043074451121 * px[1] +
-                      0.114020904255103 * px[2] + 0.5);
-}
-
-/* Converts an RGB image to a grey plane with fn; frees the RGB. */
-static float *to_gray(struct rgb8 *pImg, float (*fn)(const unsigned char *))
-{
-  size_t n = (size_t)pImg->nWidth * (size_t)pImg->nHeight, i;
-  float *a = malloc(n * sizeof(float));
-
-  assert_non_null(a);
-  for(i = 0; i < n; i++) {
-    a[i] = fn(pImg->a + 3 * i);
-  }
-  free(pImg->a);
-  pImg->a = NULL;
-  return a;
-}
+/* Reference values of tests/reference/make_nr_reference.py. */
+#define NR_TSV "nr_reference.tsv"
 
 /* ---- Model fixtures --------------------------------------------------- */
 
@@ -284,33 +86,18 @@ static void test_qc_brisque_opencv_published_values_within_0_002(void **state)
   (void)state;
   pModel = load_opencv();
   for(i = 0; i < 2; i++) {
-    char zPath[4096];
-    struct rgb8 img;
     struct qc_plane plane;
-    float *a;
     double score = NAN;
-    int isPng = strstr(aCase[i].zFile, ".png") != NULL;
-    if(!shared_path(zPath, sizeof(zPath), aCase[i].zFile)) {
+    if(!tu_shared_grey(aCase[i].zFile, tu_grey_opencv, &plane)) {
       qc_brisque_model_free(pModel);
       skip();
     }
-    if(isPng) {
-      if(!read_png(zPath, &img)) {
-        continue;
-      }
-    } else {
-      read_bmp(zPath, &img);
-    }
-    a = to_gray(&img, gray_opencv);
-    plane.a = a;
-    plane.nWidth = img.nWidth;
-    plane.nHeight = img.nHeight;
     assert_int_equal(qc_brisque_score(pModel, &plane, &score), QC_OK);
     print_message("%s: %.6f, published %.6f, difference %+.2e\n",
                   aCase[i].zFile, score, aCase[i].expect,
                   score - aCase[i].expect);
     assert_close(score, aCase[i].expect, 0.002);
-    free(a);
+    free((float *)plane.a);
   }
   qc_brisque_model_free(pModel);
 }
@@ -336,20 +123,15 @@ static void test_qc_brisque_live_tid2013_within_1_percent(void **state)
   (void)state;
   pModel = load_live();
   for(i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
-    char zRel[256], zPath[4096];
-    struct rgb8 img;
+    char zRel[256];
     struct qc_plane plane;
     double score = NAN;
     snprintf(zRel, sizeof(zRel), "tid2013_calibration/dist_dir/%s.bmp",
              aCase[i].zName);
-    if(!shared_path(zPath, sizeof(zPath), zRel)) {
+    if(!tu_shared_grey(zRel, tu_grey_matlab, &plane)) {
       qc_brisque_model_free(pModel);
       skip();
     }
-    read_bmp(zPath, &img);
-    plane.a = to_gray(&img, gray_matlab);
-    plane.nWidth = img.nWidth;
-    plane.nHeight = img.nHeight;
     assert_int_equal(qc_brisque_score(pModel, &plane, &score), QC_OK);
     print_message("TID2013 %s: %.6f, MATLAB %.6f, %+.3f%%\n", aCase[i].zName,
                   score, aCase[i].expect,
@@ -365,6 +147,61 @@ static void test_qc_brisque_live_tid2013_within_1_percent(void **state)
 static const char *const azGen[] = {"btex_160x120", "bblur_160x120",
                                     "bnoise_160x120"};
 
+/* The features of kind on the generated plane zName against its rows
+ * "brisque_<kind>_feat<k>" in nr_reference.tsv: each within
+ * rtol |ref| + atol, except that with shapeTol > 0 the shape parameters
+ * (alpha of the GGD fit, feature 0 of each 18-feature scale, and of the
+ * four AGGD pair fits, 2, 6, 10, 14) are within shapeTol. */
+static void check_features(const char *zName, enum qc_brisque_kind kind,
+                           double rtol, double atol, double shapeTol)
+{
+  struct qc_plane plane;
+  double aFeat[QC_BRISQUE_NFEAT];
+  int k;
+
+  tu_nr_plane(zName, &plane);
+  assert_int_equal(qc_brisque_features(&plane, kind, aFeat), QC_OK);
+  free((float *)plane.a);
+  for(k = 0; k < QC_BRISQUE_NFEAT; k++) {
+    char zMetric[64];
+    double ref;
+    int isShape = k % 18 == 0 || (k % 18 >= 2 && (k % 18 - 2) % 4 == 0);
+    snprintf(zMetric, sizeof(zMetric), "brisque_%s_feat%d",
+             kind == QC_BRISQUE_OPENCV ? "opencv" : "live", k);
+    ref = tu_tsv(NR_TSV, zName, zMetric);
+    assert_close(aFeat[k], ref,
+                 isShape && shapeTol > 0.0 ? shapeTol
+                                           : rtol * fabs(ref) + atol);
+  }
+}
+
+/* Scores of pModel on the three generated planes azGen, into aScore. */
+static void gen_scores(const qc_brisque_model *pModel, double *aScore)
+{
+  size_t i;
+
+  for(i = 0; i < 3; i++) {
+    struct qc_plane plane;
+    tu_nr_plane(azGen[i], &plane);
+    assert_int_equal(qc_brisque_score(pModel, &plane, &aScore[i]), QC_OK);
+    free((float *)plane.a);
+  }
+}
+
+/* The scores of pModel on the generated planes against their rows zRow
+ * in nr_reference.tsv, within tol. */
+static void check_scores(const qc_brisque_model *pModel, const char *zRow,
+                         double tol)
+{
+  double aScore[3];
+  size_t i;
+
+  gen_scores(pModel, aScore);
+  for(i = 0; i < 3; i++) {
+    assert_close(aScore[i], tu_tsv(NR_TSV, azGen[i], zRow), tol);
+  }
+}
+
 /* OpenCV features against cv2.quality.QualityBRISQUE_computeFeatures.
  * cv2 works in float32 and this code in double: the variances and means
  * agree to 2e-4 relative (+ 1e-6; measured 1.2e-4), and a shape, picked
@@ -373,28 +210,10 @@ static const char *const azGen[] = {"btex_160x120", "bblur_160x120",
 static void test_qc_brisque_opencv_features_match_cv2(void **state)
 {
   size_t i;
-  int k;
 
   (void)state;
   for(i = 0; i < 3; i++) {
-    struct tu_plane t;
-    struct qc_plane plane;
-    double aFeat[QC_BRISQUE_NFEAT];
-    nr_plane_u8(azGen[i], &t);
-    plane.a = t.a;
-    plane.nWidth = t.nWidth;
-    plane.nHeight = t.nHeight;
-    assert_int_equal(qc_brisque_features(&plane, QC_BRISQUE_OPENCV, aFeat),
-                     QC_OK);
-    for(k = 0; k < QC_BRISQUE_NFEAT; k++) {
-      char zMetric[64];
-      double ref;
-      int isShape = k % 18 == 0 || (k % 18 >= 2 && (k % 18 - 2) % 4 == 0);
-      snprintf(zMetric, sizeof(zMetric), "brisque_opencv_feat%d", k);
-      ref = nr_ref(azGen[i], zMetric);
-      assert_close(aFeat[k], ref, isShape ? 0.0011 : 2e-4 * fabs(ref) + 1e-6);
-    }
-    free(t.a);
+    check_features(azGen[i], QC_BRISQUE_OPENCV, 2e-4, 1e-6, 0.0011);
   }
 }
 
@@ -405,21 +224,9 @@ static void test_qc_brisque_opencv_features_match_cv2(void **state)
 static void test_qc_brisque_opencv_scores_match_cv2(void **state)
 {
   qc_brisque_model *pModel = load_opencv();
-  size_t i;
 
   (void)state;
-  for(i = 0; i < 3; i++) {
-    struct tu_plane t;
-    struct qc_plane plane;
-    double score = NAN;
-    nr_plane_u8(azGen[i], &t);
-    plane.a = t.a;
-    plane.nWidth = t.nWidth;
-    plane.nHeight = t.nHeight;
-    assert_int_equal(qc_brisque_score(pModel, &plane, &score), QC_OK);
-    assert_close(score, nr_ref(azGen[i], "brisque_opencv"), 0.002);
-    free(t.a);
-  }
+  check_scores(pModel, "brisque_opencv", 0.002);
   qc_brisque_model_free(pModel);
 }
 
@@ -432,30 +239,12 @@ static void test_qc_brisque_live_matches_numpy_transcription(void **state)
 {
   qc_brisque_model *pModel = load_live();
   size_t i;
-  int k;
 
   (void)state;
   for(i = 0; i < 3; i++) {
-    struct tu_plane t;
-    struct qc_plane plane;
-    double aFeat[QC_BRISQUE_NFEAT], score = NAN;
-    nr_plane_u8(azGen[i], &t);
-    plane.a = t.a;
-    plane.nWidth = t.nWidth;
-    plane.nHeight = t.nHeight;
-    assert_int_equal(qc_brisque_features(&plane, QC_BRISQUE_LIVE, aFeat),
-                     QC_OK);
-    for(k = 0; k < QC_BRISQUE_NFEAT; k++) {
-      char zMetric[64];
-      double ref;
-      snprintf(zMetric, sizeof(zMetric), "brisque_live_feat%d", k);
-      ref = nr_ref(azGen[i], zMetric);
-      assert_close(aFeat[k], ref, 1e-6 * fabs(ref) + 1e-9);
-    }
-    assert_int_equal(qc_brisque_score(pModel, &plane, &score), QC_OK);
-    assert_close(score, nr_ref(azGen[i], "brisque_live"), 1e-5);
-    free(t.a);
+    check_features(azGen[i], QC_BRISQUE_LIVE, 1e-6, 1e-9, 0.0);
   }
+  check_scores(pModel, "brisque_live", 1e-5);
   qc_brisque_model_free(pModel);
 }
 
@@ -471,18 +260,7 @@ static void test_qc_brisque_clean_scores_better_than_degraded(void **state)
   apModel[1] = load_live();
   for(m = 0; m < 2; m++) {
     double aScore[3];
-    size_t i;
-    for(i = 0; i < 3; i++) {
-      struct tu_plane t;
-      struct qc_plane plane;
-      nr_plane_u8(azGen[i], &t);
-      plane.a = t.a;
-      plane.nWidth = t.nWidth;
-      plane.nHeight = t.nHeight;
-      assert_int_equal(qc_brisque_score(apModel[m], &plane, &aScore[i]),
-                       QC_OK);
-      free(t.a);
-    }
+    gen_scores(apModel[m], aScore);
     assert_true(aScore[0] < aScore[1] && aScore[0] < aScore[2]);
     qc_brisque_model_free(apModel[m]);
   }
@@ -490,24 +268,38 @@ static void test_qc_brisque_clean_scores_better_than_degraded(void **state)
 
 /* ---- Model files and edges -------------------------------------------- */
 
-/* Writes z to a file in the working directory (the build tree). */
-static void write_tmp(const char *zPath, const char *z)
-{
-  FILE *f = fopen(zPath, "wb");
-
-  assert_non_null(f);
-  assert_true(fwrite(z, 1, strlen(z), f) == strlen(z));
-  assert_int_equal(fclose(f), 0);
-}
-
 /* A model with the other kind's range file, a missing file, truncated
  * and malformed files: QC_ERR_RANGE with a message naming the file;
  * bad arguments: QC_ERR_MISUSE.  *ppModel stays untouched. */
 static void test_qc_brisque_model_load_bad_files_return_RANGE(void **state)
 {
+  static const char zBad[] = "test_qc_brisque_bad.model"; /* Build tree */
   char zM[4096], zR[4096], zLm[4096], zErr[512];
   qc_brisque_model *p = (qc_brisque_model *)&zErr; /* Must stay as is */
   qc_brisque_model *pOrig = p;
+  const struct {
+    const char *zModel;        /* Model file */
+    const char *zRange;        /* Range file */
+    enum qc_brisque_kind kind; /* Kind asked for */
+    const char *zText;         /* Written to zBad first, or NULL */
+    const char *zWant;         /* In the message, or NULL */
+  } aCase[] = {
+      {zM, zR, QC_BRISQUE_OPENCV, NULL, "brisque_live_allrange"},
+      {zLm, zM, QC_BRISQUE_LIVE, NULL, NULL},
+      {zM, zR, QC_BRISQUE_LIVE, NULL, NULL},
+      {"no/such/model", zR, QC_BRISQUE_LIVE, NULL, "no/such/model"},
+      {zBad, zR, QC_BRISQUE_LIVE,
+       "svm_type epsilon_svr\nkernel_type rbf\ngamma 0.05\n"
+       "total_sv 2\nrho 1\nSV\n1 1:0.5 2:0.25\n",
+       "support vector 2 of 2"},
+      {zBad, zR, QC_BRISQUE_LIVE,
+       "svm_type epsilon_svr\nkernel_type rbf\ngamma 0.05\n"
+       "total_sv 1\nrho 1\nSV\n1 1:0.5 37:0.25\n",
+       NULL},
+      {zLm, zBad, QC_BRISQUE_LIVE, "x\n-1 1\n1 0 1\n",
+       "no range for feature 2"},
+  };
+  size_t i;
 
   (void)state;
   snprintf(zM, sizeof(zM), "%s/models/brisque_opencv_model_live.yml",
@@ -517,42 +309,19 @@ static void test_qc_brisque_model_load_bad_files_return_RANGE(void **state)
   snprintf(zLm, sizeof(zLm), "%s/models/brisque_live_allmodel",
            DICOMQC_SOURCE_DIR);
   zErr[0] = '\0';
-  assert_int_equal(
-      qc_brisque_model_load(zM, zR, QC_BRISQUE_OPENCV, &p, zErr, sizeof(zErr)),
-      QC_ERR_RANGE);
-  assert_non_null(strstr(zErr, "brisque_live_allrange"));
-  assert_int_equal(
-      qc_brisque_model_load(zLm, zM, QC_BRISQUE_LIVE, &p, zErr, sizeof(zErr)),
-      QC_ERR_RANGE);
-  assert_int_equal(
-      qc_brisque_model_load(zM, zR, QC_BRISQUE_LIVE, &p, zErr, sizeof(zErr)),
-      QC_ERR_RANGE);
-  assert_int_equal(qc_brisque_model_load("no/such/model", zR, QC_BRISQUE_LIVE,
-                                         &p, zErr, sizeof(zErr)),
-                   QC_ERR_RANGE);
-  assert_non_null(strstr(zErr, "no/such/model"));
-  write_tmp("test_qc_brisque_bad.model",
-            "svm_type epsilon_svr\nkernel_type rbf\ngamma 0.05\n"
-            "total_sv 2\nrho 1\nSV\n1 1:0.5 2:0.25\n");
-  assert_int_equal(qc_brisque_model_load("test_qc_brisque_bad.model", zR,
-                                         QC_BRISQUE_LIVE, &p, zErr,
-                                         sizeof(zErr)),
-                   QC_ERR_RANGE);
-  assert_non_null(strstr(zErr, "support vector 2 of 2"));
-  write_tmp("test_qc_brisque_bad.model",
-            "svm_type epsilon_svr\nkernel_type rbf\ngamma 0.05\n"
-            "total_sv 1\nrho 1\nSV\n1 1:0.5 37:0.25\n");
-  assert_int_equal(qc_brisque_model_load("test_qc_brisque_bad.model", zR,
-                                         QC_BRISQUE_LIVE, &p, zErr,
-                                         sizeof(zErr)),
-                   QC_ERR_RANGE);
-  write_tmp("test_qc_brisque_bad.model", "x\n-1 1\n1 0 1\n");
-  assert_int_equal(qc_brisque_model_load(zLm, "test_qc_brisque_bad.model",
-                                         QC_BRISQUE_LIVE, &p, zErr,
-                                         sizeof(zErr)),
-                   QC_ERR_RANGE);
-  assert_non_null(strstr(zErr, "no range for feature 2"));
-  remove("test_qc_brisque_bad.model");
+  for(i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    if(aCase[i].zText != NULL) {
+      tu_write_file(zBad, aCase[i].zText);
+    }
+    assert_int_equal(qc_brisque_model_load(aCase[i].zModel, aCase[i].zRange,
+                                           aCase[i].kind, &p, zErr,
+                                           sizeof(zErr)),
+                     QC_ERR_RANGE);
+    if(aCase[i].zWant != NULL) {
+      assert_non_null(strstr(zErr, aCase[i].zWant));
+    }
+  }
+  remove(zBad);
   assert_int_equal(
       qc_brisque_model_load(NULL, zR, QC_BRISQUE_LIVE, &p, NULL, 0),
       QC_ERR_MISUSE);

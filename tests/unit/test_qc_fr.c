@@ -10,12 +10,13 @@
  * OpenCV, numpy written from the papers); the planes are generated here
  * from the script's seeds by the same integer recipe, and the script's
  * checksums prove they are the same planes.  Published values where the
- * shared images exist (OpenCV's rock_1/rock_2 test values, the official
- * MATLAB values on five TID2013 pairs), skipped with a note when
- * ../shared is absent.  Slow oracles: SSIM by a naive double loop, the
- * FFT by a naive DFT.  What follows from arithmetic (identical planes give
- * MSE 0, PSNR inf, SSIM 1 ...), and bad input by name: too small,
- * mismatched, non-finite, NULL, bad data range.
+ * shared images exist (OpenCV's test values on rock_1/rock_2; the
+ * official MATLAB values on five TID2013 pairs), skipped with a note when
+ * ../shared is absent (the images are read by test_images.h).  Slow
+ * oracles: SSIM by a naive double loop, the FFT by a naive DFT.  What
+ * follows from arithmetic (identical planes give MSE 0, PSNR inf, SSIM 1
+ * ...), and bad input by name: too small, mismatched, non-finite, NULL,
+ * bad data range.
  */
 #include "test_util.h" /* First: C headers, then cmocka */
 
@@ -23,9 +24,10 @@
 
 #include "fr_int.h"
 
-#ifndef SHARED_IQA_DIR /* -D for trying the skip path */
-#define SHARED_IQA_DIR DICOMQC_SOURCE_DIR "/../shared/data/iqa-reference"
-#endif
+#include "test_images.h"
+
+/* Reference values of tests/reference/make_fr_reference.py. */
+#define FR_TSV "fr_reference.tsv"
 
 /* Tolerances against the reference script (see each test for why). */
 #define TOL_MSE_REL 1e-12 /* Integer planes: the sums are exact */
@@ -36,62 +38,6 @@
 #define TOL_DOUBLE                                                            \
   1e-9 /* GMSD, FSIM, VIF: double, other sum order and
                              FFT */
-
-/* ----------------------------------------------------- reference values */
-
-/* Looks up (zName, zMetric) in tests/reference/fr_reference.tsv.
- * Returns 1 and writes *pValue if the row is there, 0 if not; fails the
- * test if the file is missing or the value does not parse ("inf" parses
- * as infinity). */
-static int fr_ref_find(const char *zName, const char *zMetric, double *pValue)
-{
-  char zPath[4096];
-  size_t nByte, nName = strlen(zName), nMetric = strlen(zMetric);
-  char *zTsv; /* Whole file */
-  char *zLine;
-  int isFound = 0;
-
-  tu_ref_path(zPath, sizeof(zPath), "fr_reference.tsv");
-  zTsv = tu_read_file(zPath, &nByte);
-  if(zTsv == NULL) {
-    fail_msg("cannot read %s", zPath);
-  }
-  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && !isFound;) {
-    char *zEnd = strchr(zLine, '\n');
-    char *zTab1 = strchr(zLine, '\t');
-    char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
-    if(zEnd != NULL) {
-      *zEnd = '\0';
-    }
-    if(zLine[0] != '#' && zTab2 != NULL && (size_t)(zTab1 - zLine) == nName &&
-       strncmp(zLine, zName, nName) == 0 &&
-       (size_t)(zTab2 - zTab1 - 1) == nMetric &&
-       strncmp(zTab1 + 1, zMetric, nMetric) == 0) {
-      char *zAfter = NULL;
-      errno = 0;
-      *pValue = strtod(zTab2 + 1, &zAfter);
-      if(errno != 0 || zAfter == zTab2 + 1 || *zAfter != '\0') {
-        free(zTsv);
-        fail_msg("%s: bad value for %s %s", zPath, zName, zMetric);
-      }
-      isFound = 1;
-    }
-    zLine = zEnd ? zEnd + 1 : NULL;
-  }
-  free(zTsv);
-  return isFound;
-}
-
-/* As fr_ref_find(), but the row must exist. */
-static double fr_ref(const char *zName, const char *zMetric)
-{
-  double v = 0.0;
-
-  if(!fr_ref_find(zName, zMetric, &v)) {
-    fail_msg("fr_reference.tsv: no row %s %s", zName, zMetric);
-  }
-  return v;
-}
 
 /* -------------------------------------------------------- seeded planes */
 
@@ -309,7 +255,7 @@ static void check_metric(size_t k, const char *zName, const struct frPair *p)
 {
   double want, got = -1.0;
 
-  if(!fr_ref_find(zName, aMetric[k].zName, &want)) {
+  if(!tu_tsv_find(FR_TSV, zName, aMetric[k].zName, &want)) {
     return;
   }
   assert_int_equal(aMetric[k].x(&p->ref, &p->dist, p->L, &got), QC_OK);
@@ -335,11 +281,12 @@ static void test_qc_fr_generator_matches_script(void **state)
   for(i = 0; i < N_CASE; i++) {
     struct frPair p;
     pair_make(&aCase[i], &p);
-    assert_int_equal(aCase[i].w, (int)fr_ref(aCase[i].zName, "width"));
-    assert_int_equal(aCase[i].h, (int)fr_ref(aCase[i].zName, "height"));
-    assert_true(p.L == fr_ref(aCase[i].zName, "data_range"));
-    assert_true(p.sumRef == fr_ref(aCase[i].zName, "checksum_ref"));
-    assert_true(p.sumDist == fr_ref(aCase[i].zName, "checksum_dist"));
+    assert_int_equal(aCase[i].w, (int)tu_tsv(FR_TSV, aCase[i].zName, "width"));
+    assert_int_equal(aCase[i].h,
+                     (int)tu_tsv(FR_TSV, aCase[i].zName, "height"));
+    assert_true(p.L == tu_tsv(FR_TSV, aCase[i].zName, "data_range"));
+    assert_true(p.sumRef == tu_tsv(FR_TSV, aCase[i].zName, "checksum_ref"));
+    assert_true(p.sumDist == tu_tsv(FR_TSV, aCase[i].zName, "checksum_dist"));
     pair_free(&p);
   }
 }
@@ -383,10 +330,10 @@ static void test_qc_fr_identical_planes_give_ideal_values(void **state)
     assert_int_equal(aMetric[k].x(&p.ref, &p.ref, p.L, &v), QC_OK);
     if(strcmp(aMetric[k].zName, "vif") == 0) {
       assert_close(v, aWant[k], 1e-10);
-      assert_close(v, fr_ref("same_203x181", "vif"), TOL_DOUBLE);
+      assert_close(v, tu_tsv(FR_TSV, "same_203x181", "vif"), TOL_DOUBLE);
     } else {
       assert_true(v == aWant[k]);
-      assert_true(v == fr_ref("same_203x181", aMetric[k].zName));
+      assert_true(v == tu_tsv(FR_TSV, "same_203x181", aMetric[k].zName));
     }
   }
   pair_free(&p);
@@ -534,9 +481,9 @@ static void rgb_pair(struct qc_image **ppRef, struct qc_image **ppDist)
     gen_scene(w, h, 1101 + (uint64_t)c, aV);
     gen_distort(aV, w, h, "noise", 2101 + (uint64_t)c, aV + n);
     snprintf(zRow, sizeof(zRow), "checksum_ref_%d", c);
-    assert_true(checksum(aV, n) == fr_ref("rgb_96x80", zRow));
+    assert_true(checksum(aV, n) == tu_tsv(FR_TSV, "rgb_96x80", zRow));
     snprintf(zRow, sizeof(zRow), "checksum_dist_%d", c);
-    assert_true(checksum(aV + n, n) == fr_ref("rgb_96x80", zRow));
+    assert_true(checksum(aV + n, n) == tu_tsv(FR_TSV, "rgb_96x80", zRow));
     for(i = 0; i < n; i++) {
       (*ppRef)->aPixel[3 * i + (size_t)c] = (float)aV[i];
       (*ppDist)->aPixel[3 * i + (size_t)c] = (float)aV[n + i];
@@ -560,8 +507,8 @@ static void test_qc_fr_fsimc_matches_reference(void **state)
   rgb_pair(&pRef, &pDist);
   assert_int_equal(qc_fr_fsimc(pRef, pDist, 0, 255.0, &v), QC_OK);
   print_message("fsimc %.10f (script %.10f)\n", v,
-                fr_ref("rgb_96x80", "fsimc"));
-  assert_close(v, fr_ref("rgb_96x80", "fsimc"), TOL_DOUBLE);
+                tu_tsv(FR_TSV, "rgb_96x80", "fsimc"));
+  assert_close(v, tu_tsv(FR_TSV, "rgb_96x80", "fsimc"), TOL_DOUBLE);
   aL = malloc(2 * 96 * 80 * sizeof(float));
   assert_non_null(aL);
   assert_int_equal(qc_image_luma(pRef, 0, aL), QC_OK);
@@ -569,7 +516,7 @@ static void test_qc_fr_fsimc_matches_reference(void **state)
   y1 = (struct qc_plane){aL, 96, 80};
   y2 = (struct qc_plane){aL + 96 * 80, 96, 80};
   assert_int_equal(qc_fr_fsim(&y1, &y2, 255.0, &f), QC_OK);
-  assert_close(f, fr_ref("rgb_96x80", "fsim_luma"), 1e-6);
+  assert_close(f, tu_tsv(FR_TSV, "rgb_96x80", "fsim_luma"), 1e-6);
   /* Grey images: FSIMc is FSIM of the planes (FeatureSIM.m). */
   pG1 = qc_image_new(96, 80, 1, 1);
   pG2 = qc_image_new(96, 80, 1, 1);
@@ -622,17 +569,49 @@ static void test_qc_fr_too_small_returns_RANGE(void **state)
   free(a);
 }
 
+/* Fixture of the bad-input tests below: two zero planes of 200 x 200 in
+ * one buffer, fresh for each test; zero_teardown() frees them. */
+struct frZero {
+  float *a;             /* 2 x 200 x 200 samples, x then y, all 0 */
+  struct qc_plane x, y; /* The two 200 x 200 halves */
+};
+
+static int zero_setup(void **state)
+{
+  struct frZero *p = calloc(1, sizeof(*p));
+
+  if(p == NULL) {
+    return -1;
+  }
+  p->a = calloc(2 * 200 * 200, sizeof(float));
+  if(p->a == NULL) {
+    free(p);
+    return -1;
+  }
+  p->x = (struct qc_plane){p->a, 200, 200};
+  p->y = (struct qc_plane){p->a + 200 * 200, 200, 200};
+  *state = p;
+  return 0;
+}
+
+static int zero_teardown(void **state)
+{
+  struct frZero *p = *state;
+
+  free(p->a);
+  free(p);
+  return 0;
+}
+
 /* Planes of different sizes: QC_ERR_MISUSE (the caller compares sizes;
  * `dicomqc compare` does and says so). */
 static void test_qc_fr_size_mismatch_returns_MISUSE(void **state)
 {
-  float *a = calloc(2 * 200 * 200, sizeof(float));
+  struct frZero *p = *state;
   size_t k;
 
-  (void)state;
-  assert_non_null(a);
   for(k = 0; k < N_METRIC; k++) {
-    struct qc_plane x = {a, 200, 190}, y = {a + 200 * 200, 190, 200};
+    struct qc_plane x = {p->a, 200, 190}, y = {p->a + 200 * 200, 190, 200};
     double v = -7.0;
     assert_int_equal(aMetric[k].x(&x, &y, 255.0, &v), QC_ERR_MISUSE);
     y.nWidth = 200;
@@ -640,32 +619,27 @@ static void test_qc_fr_size_mismatch_returns_MISUSE(void **state)
     assert_int_equal(aMetric[k].x(&x, &y, 255.0, &v), QC_ERR_MISUSE);
     assert_true(v == -7.0);
   }
-  free(a);
 }
 
-/* A NaN or an infinity in either plane: QC_ERR_RANGE. */
+/* A NaN or an infinity in either plane: QC_ERR_RANGE, output untouched. */
 static void test_qc_fr_nonfinite_returns_RANGE(void **state)
 {
   static const float aBad[] = {NAN, INFINITY, -INFINITY};
-  float *a = calloc(2 * 200 * 200, sizeof(float));
-  size_t k, b;
+  static const size_t aAt[] = {200 * 100 + 77, 200 * 200 + 5}; /* x, y */
+  struct frZero *p = *state;
+  size_t k, b, i;
 
-  (void)state;
-  assert_non_null(a);
   for(k = 0; k < N_METRIC; k++) {
     for(b = 0; b < 3; b++) {
-      struct qc_plane x = {a, 200, 200}, y = {a + 200 * 200, 200, 200};
-      double v = -7.0;
-      a[200 * 100 + 77] = aBad[b];
-      assert_int_equal(aMetric[k].x(&x, &y, 255.0, &v), QC_ERR_RANGE);
-      a[200 * 100 + 77] = 0.0f;
-      a[200 * 200 + 5] = aBad[b];
-      assert_int_equal(aMetric[k].x(&x, &y, 255.0, &v), QC_ERR_RANGE);
-      a[200 * 200 + 5] = 0.0f;
-      assert_true(v == -7.0);
+      for(i = 0; i < 2; i++) {
+        double v = -7.0;
+        p->a[aAt[i]] = aBad[b];
+        assert_int_equal(aMetric[k].x(&p->x, &p->y, 255.0, &v), QC_ERR_RANGE);
+        p->a[aAt[i]] = 0.0f;
+        assert_true(v == -7.0);
+      }
     }
   }
-  free(a);
 }
 
 /* Data ranges that are not finite and > 0: QC_ERR_RANGE (MSE has no
@@ -673,20 +647,16 @@ static void test_qc_fr_nonfinite_returns_RANGE(void **state)
 static void test_qc_fr_bad_data_range_returns_RANGE(void **state)
 {
   static const double aBad[] = {0.0, -255.0, NAN, INFINITY};
-  float *a = calloc(2 * 200 * 200, sizeof(float));
+  struct frZero *p = *state;
   size_t k, b;
 
-  (void)state;
-  assert_non_null(a);
   for(k = 1; k < N_METRIC; k++) {
     for(b = 0; b < 4; b++) {
-      struct qc_plane x = {a, 200, 200}, y = {a + 200 * 200, 200, 200};
       double v = -7.0;
-      assert_int_equal(aMetric[k].x(&x, &y, aBad[b], &v), QC_ERR_RANGE);
+      assert_int_equal(aMetric[k].x(&p->x, &p->y, aBad[b], &v), QC_ERR_RANGE);
       assert_true(v == -7.0);
     }
   }
-  free(a);
 }
 
 static void test_qc_fr_NULL_returns_MISUSE(void **state)
@@ -708,91 +678,18 @@ static void test_qc_fr_NULL_returns_MISUSE(void **state)
 
 /* --------------------------------------------- published values (shared) */
 
-/* Little-endian fields of a BMP header. */
-static uint32_t le32(const unsigned char *p)
+/* Reads the shared images zRel1 and zRel2 into *pX and *pY; they must
+ * have the same size and bit depth.  Skips the test (with the note of
+ * tu_shared_path()) when ../shared is absent. */
+static void shared_pair(const char *zRel1, const char *zRel2,
+                        struct tu_rgb8 *pX, struct tu_rgb8 *pY)
 {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
-/* Decodes an uncompressed BMP (BITMAPINFOHEADER, 8-bit with a grey
- * palette or 24-bit BGR, rows bottom-up and padded to 4 bytes) into nCh
- * floats per pixel: 1 for the 8-bit palette value, 3 as R, G, B for
- * 24-bit.  Returns a new array (free()) or NULL if the file is not of
- * that form. */
-static float *decode_bmp(const unsigned char *z, size_t n, int *pW, int *pH,
-                         int *pnCh)
-{
-  uint32_t off, hdr, bpp, w, h, stride, r, c;
-  float *a;
-
-  if(n < 54 || z[0] != 'B' || z[1] != 'M') {
-    return NULL;
-  }
-  off = le32(z + 10);
-  hdr = le32(z + 14);
-  w = le32(z + 18);
-  h = le32(z + 22);
-  bpp = (uint32_t)z[28] | (uint32_t)z[29] << 8;
-  if(le32(z + 30) != 0 || (bpp != 8 && bpp != 24) || w == 0 || h == 0 ||
-     w > 65535 || h > 65535) {
-    return NULL;
-  }
-  stride = (w * bpp / 8 + 3) / 4 * 4;
-  if((size_t)off + (size_t)stride * h > n ||
-     (bpp == 8 && 14 + (size_t)hdr + 1024 > off)) {
-    return NULL; /* Truncated, or no room for a 256-entry palette */
-  }
-  *pW = (int)w;
-  *pH = (int)h;
-  *pnCh = bpp == 8 ? 1 : 3;
-  a = malloc((size_t)w * h * (size_t)*pnCh * sizeof(float));
-  assert_non_null(a);
-  for(r = 0; r < h; r++) {
-    const unsigned char *pRow = z + off + (size_t)(h - 1 - r) * stride;
-    for(c = 0; c < w; c++) {
-      size_t i = (size_t)r * w + c;
-      if(bpp == 8) {
-        const unsigned char *pPal = z + 14 + hdr + 4 * (size_t)pRow[c];
-        if(pPal[0] != pPal[1] || pPal[1] != pPal[2]) {
-          free(a);
-          return NULL; /* Not a grey palette */
-        }
-        a[i] = pPal[0];
-      } else {
-        a[3 * i] = pRow[3 * c + 2];
-        a[3 * i + 1] = pRow[3 * c + 1];
-        a[3 * i + 2] = pRow[3 * c];
-      }
-    }
-  }
-  return a;
-}
-
-/* Reads the BMP at SHARED_IQA_DIR/zRel, or skips the test with a note
- * when it is absent (the project's tests run from a plain clone). */
-static float *shared_bmp(const char *zRel, int *pW, int *pH, int *pnCh)
-{
-  char zPath[4096];
-  size_t nByte = 0;
-  unsigned char *z;
-  float *a;
-
-  assert_true((size_t)snprintf(zPath, sizeof(zPath), "%s/%s", SHARED_IQA_DIR,
-                               zRel) < sizeof(zPath));
-  z = (unsigned char *)tu_read_file(zPath, &nByte);
-  if(z == NULL) {
-    print_message("note: %s absent; skipping the checks against published "
-                  "values (they need ../shared/data)\n",
-                  zPath);
+  if(!tu_shared_image(zRel1, pX)) {
     skip();
   }
-  a = decode_bmp(z, nByte, pW, pH, pnCh);
-  free(z);
-  if(a == NULL) {
-    fail_msg("%s: not an uncompressed 8-bit grey or 24-bit BMP", zPath);
-  }
-  return a;
+  assert_true(tu_shared_image(zRel2, pY));
+  assert_true(pX->nWidth == pY->nWidth && pX->nHeight == pY->nHeight &&
+              pX->nBit == pY->nBit);
 }
 
 /* Every metric of pair (x, y) against the script's row zName (its
@@ -807,12 +704,25 @@ static void check_all(const char *zName, const struct qc_plane *pX,
   for(k = 0; k < N_METRIC; k++) {
     double want;
     assert_int_equal(aMetric[k].x(pX, pY, 255.0, &aOut[k]), QC_OK);
-    if(fr_ref_find(zName, aMetric[k].zName, &want)) {
+    if(tu_tsv_find(FR_TSV, zName, aMetric[k].zName, &want)) {
       print_message("%-14s %-8s %.8f (script %.8f, difference %+.2g)\n", zName,
                     aMetric[k].zName, aOut[k], want, aOut[k] - want);
       assert_close(aOut[k], want, k == 0 ? 1e-12 * want : aMetric[k].tol);
     }
   }
+}
+
+/* check_all() on channel iChannel (0 R, 1 G, 2 B) of the images *pX and
+ * *pY, each channel taken as a plane. */
+static void check_channel(const char *zName, const struct tu_rgb8 *pX,
+                          const struct tu_rgb8 *pY, int iChannel, double *aOut)
+{
+  struct qc_plane x = {tu_rgb8_channel(pX, iChannel), pX->nWidth, pX->nHeight};
+  struct qc_plane y = {tu_rgb8_channel(pY, iChannel), pY->nWidth, pY->nHeight};
+
+  check_all(zName, &x, &y, aOut);
+  free((float *)x.a);
+  free((float *)y.a);
 }
 
 /* Published: OpenCV's quality tests on rock_1.bmp vs rock_2.bmp
@@ -826,15 +736,15 @@ static void check_all(const char *zName, const struct qc_plane *pX,
  * checked against the source's tolerance, 0.002. */
 static void test_qc_fr_opencv_rock_matches_published(void **state)
 {
-  int w1, h1, c1, w2, h2, c2;
-  float *a1 = shared_bmp("opencv_extra_testdata/rock_1.bmp", &w1, &h1, &c1);
-  float *a2 = shared_bmp("opencv_extra_testdata/rock_2.bmp", &w2, &h2, &c2);
-  struct qc_plane x = {a1, w1, h1}, y = {a2, w2, h2};
+  struct tu_rgb8 img1, img2;
   double aV[N_METRIC];
 
   (void)state;
-  assert_true(c1 == 1 && c2 == 1 && w1 == w2 && h1 == h2);
-  check_all("opencv_rock", &x, &y, aV);
+  shared_pair("opencv_extra_testdata/rock_1.bmp",
+              "opencv_extra_testdata/rock_2.bmp", &img1, &img2);
+  assert_true(img1.nBit == 8 && tu_rgb8_is_grey(&img1) &&
+              tu_rgb8_is_grey(&img2)); /* Grey palettes */
+  check_channel("opencv_rock", &img1, &img2, 0, aV);
   print_message("published: mse 2136.0525 (%.6f) psnr 14.8347 (%.6f) "
                 "gmsd 0.2393 (%.6f) OpenCV ssim 0.1501 (%.6f)\n",
                 aV[0], aV[1], aV[4], aV[2]);
@@ -842,23 +752,8 @@ static void test_qc_fr_opencv_rock_matches_published(void **state)
   assert_close(aV[1], 14.8347, 1e-4);
   assert_close(aV[4], 0.2393, 1e-4);
   assert_close(aV[2], 0.1501, 0.002);
-  free(a1);
-  free(a2);
-}
-
-/* MATLAB rgb2gray on uint8 RGB (weights 0.298936021293775,
- * 0.587043074451121, 0.114020904255103, rounded to uint8), the input of
- * the official grey metrics on TID2013. */
-static void rgb2gray_matlab(const float *aRgb, size_t n, float *aOut)
-{
-  size_t i;
-
-  for(i = 0; i < n; i++) {
-    double v = 0.298936021293775 * aRgb[3 * i] +
-               0.587043074451121 * aRgb[3 * i + 1] +
-               0.114020904255103 * aRgb[3 * i + 2];
-    aOut[i] = (float)round(v);
-  }
+  free(img1.a);
+  free(img2.a);
 }
 
 /* Published: the official MATLAB values on five TID2013 pairs
@@ -893,25 +788,25 @@ static void test_qc_fr_tid2013_matches_official(void **state)
 
   (void)state;
   for(t = 0; t < sizeof(aTid) / sizeof(aTid[0]); t++) {
-    char zRel[256], zName[32];
-    int w, h, nCh, w2, h2, nCh2;
-    float *aRef, *aDist, *aGrey;
+    char zRel1[256], zRel2[256], zName[32];
+    struct tu_rgb8 img1, img2;
+    int w, h;
+    float *aRef, *aDist; /* R, G, B samples */
     struct qc_image *pRef, *pDist;
     struct qc_plane x, y, rgbX, rgbY;
     double aV[N_METRIC], fsimc = -1.0, psnrRgb = -1.0, want;
-    snprintf(zRel, sizeof(zRel), "tid2013_calibration/ref_dir/%s.bmp",
+    snprintf(zRel1, sizeof(zRel1), "tid2013_calibration/ref_dir/%s.bmp",
              aTid[t].zStem);
-    aRef = shared_bmp(zRel, &w, &h, &nCh);
-    snprintf(zRel, sizeof(zRel), "tid2013_calibration/dist_dir/%s.bmp",
+    snprintf(zRel2, sizeof(zRel2), "tid2013_calibration/dist_dir/%s.bmp",
              aTid[t].zStem);
-    aDist = shared_bmp(zRel, &w2, &h2, &nCh2);
-    assert_true(nCh == 3 && nCh2 == 3 && w == w2 && h == h2);
-    aGrey = malloc(2 * (size_t)w * (size_t)h * sizeof(float));
-    assert_non_null(aGrey);
-    rgb2gray_matlab(aRef, (size_t)w * (size_t)h, aGrey);
-    rgb2gray_matlab(aDist, (size_t)w * (size_t)h, aGrey + w * h);
-    x = (struct qc_plane){aGrey, w, h};
-    y = (struct qc_plane){aGrey + w * h, w, h};
+    shared_pair(zRel1, zRel2, &img1, &img2);
+    assert_true(img1.nBit == 24);
+    w = img1.nWidth;
+    h = img1.nHeight;
+    aRef = tu_rgb8_channel(&img1, -1);
+    aDist = tu_rgb8_channel(&img2, -1);
+    x = (struct qc_plane){tu_rgb8_grey(&img1, tu_grey_matlab), w, h};
+    y = (struct qc_plane){tu_rgb8_grey(&img2, tu_grey_matlab), w, h};
     snprintf(zName, sizeof(zName), "tid2013_%s", aTid[t].zStem);
     check_all(zName, &x, &y, aV);
     pRef = qc_image_new(w, h, 3, 1);
@@ -932,10 +827,10 @@ static void test_qc_fr_tid2013_matches_official(void **state)
                   fsimc - aTid[t].fsimc, aTid[t].psnrRgb,
                   psnrRgb - aTid[t].psnrRgb, aTid[t].msssim,
                   aV[3] - aTid[t].msssim, aTid[t].vifvec, aV[6]);
-    if(fr_ref_find(zName, "fsimc", &want)) {
+    if(tu_tsv_find(FR_TSV, zName, "fsimc", &want)) {
       assert_close(fsimc, want, TOL_DOUBLE);
     }
-    if(fr_ref_find(zName, "psnr_rgb", &want)) {
+    if(tu_tsv_find(FR_TSV, zName, "psnr_rgb", &want)) {
       assert_close(psnrRgb, want, TOL_PSNR);
     }
     assert_close(aV[2], aTid[t].ssim, 5e-5);
@@ -945,9 +840,12 @@ static void test_qc_fr_tid2013_matches_official(void **state)
     assert_close(aV[3], aTid[t].msssim, 0.005);
     qc_image_free(pRef);
     qc_image_free(pDist);
-    free(aGrey);
+    free((float *)x.a);
+    free((float *)y.a);
     free(aRef);
     free(aDist);
+    free(img1.a);
+    free(img2.a);
   }
 }
 
@@ -1001,9 +899,12 @@ int main(void)
       cmocka_unit_test(test_qc_fr_fft_matches_naive_dft),
       cmocka_unit_test(test_qc_fr_fsimc_matches_reference),
       cmocka_unit_test(test_qc_fr_too_small_returns_RANGE),
-      cmocka_unit_test(test_qc_fr_size_mismatch_returns_MISUSE),
-      cmocka_unit_test(test_qc_fr_nonfinite_returns_RANGE),
-      cmocka_unit_test(test_qc_fr_bad_data_range_returns_RANGE),
+      cmocka_unit_test_setup_teardown(test_qc_fr_size_mismatch_returns_MISUSE,
+                                      zero_setup, zero_teardown),
+      cmocka_unit_test_setup_teardown(test_qc_fr_nonfinite_returns_RANGE,
+                                      zero_setup, zero_teardown),
+      cmocka_unit_test_setup_teardown(test_qc_fr_bad_data_range_returns_RANGE,
+                                      zero_setup, zero_teardown),
       cmocka_unit_test(test_qc_fr_NULL_returns_MISUSE),
       cmocka_unit_test(test_qc_fr_constant_planes),
       cmocka_unit_test(test_qc_fr_opencv_rock_matches_published),

@@ -26,207 +26,10 @@
 
 #include "qc_int.h"
 
-#include <sys/stat.h>
+#include "test_images.h"
 
-#if defined(__has_include)
-#if __has_include(<png.h>)
-#include <png.h>
-#define HAVE_PNG 1
-#endif
-#endif
-
-/* ---- Reference files ------------------------------------------------ */
-
-/* Looks up (zName, zMetric) in tests/reference/nr_reference.tsv. */
-static double nr_ref(const char *zName, const char *zMetric)
-{
-  char zPath[4096];
-  size_t nByte, nName = strlen(zName), nMetric = strlen(zMetric);
-  char *zTsv, *zLine;
-  double v = NAN;
-
-  tu_ref_path(zPath, sizeof(zPath), "nr_reference.tsv");
-  zTsv = tu_read_file(zPath, &nByte);
-  if(zTsv == NULL) {
-    fail_msg("cannot read %s", zPath);
-  }
-  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && isnan(v);) {
-    char *zEnd = strchr(zLine, '\n');
-    char *zTab1 = strchr(zLine, '\t');
-    char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
-    if(zEnd != NULL) {
-      *zEnd = '\0';
-    }
-    if(zLine[0] != '#' && zTab2 != NULL && (size_t)(zTab1 - zLine) == nName &&
-       strncmp(zLine, zName, nName) == 0 &&
-       (size_t)(zTab2 - zTab1 - 1) == nMetric &&
-       strncmp(zTab1 + 1, zMetric, nMetric) == 0) {
-      v = strtod(zTab2 + 1, NULL);
-    }
-    zLine = zEnd ? zEnd + 1 : NULL;
-  }
-  free(zTsv);
-  if(isnan(v)) {
-    fail_msg("%s: no row %s %s", zPath, zName, zMetric);
-  }
-  return v;
-}
-
-/* Reads tests/reference/data/nr_<zName>.u8 (one byte per sample) of the
- * size the TSV gives into a new float plane; free p->a with free(). */
-static void nr_plane_u8(const char *zName, struct tu_plane *p)
-{
-  char zRel[256], zPath[4096];
-  unsigned char *z;
-  size_t nByte, n, i;
-
-  p->nWidth = (int32_t)nr_ref(zName, "width");
-  p->nHeight = (int32_t)nr_ref(zName, "height");
-  n = (size_t)p->nWidth * (size_t)p->nHeight;
-  snprintf(zRel, sizeof(zRel), "data/nr_%s.u8", zName);
-  tu_ref_path(zPath, sizeof(zPath), zRel);
-  z = (unsigned char *)tu_read_file(zPath, &nByte);
-  if(z == NULL || nByte != n) {
-    free(z);
-    fail_msg("%s: missing or not %zu bytes", zPath, n);
-  }
-  p->a = malloc(n * sizeof(float));
-  assert_non_null(p->a);
-  for(i = 0; i < n; i++) {
-    p->a[i] = (float)z[i];
-  }
-  free(z);
-}
-
-/* ---- Shared images (../shared/data/iqa-reference) ------------------ */
-
-/* An 8-bit RGB image, rows top-down, channels R, G, B. */
-struct rgb8 {
-  unsigned char *a; /* nWidth*nHeight*3 bytes, free with free() */
-  int32_t nWidth;
-  int32_t nHeight;
-};
-
-/* Path of the shared reference folder; 0 (and a skip message) if absent. */
-static int shared_path(char *zBuf, size_t nBuf, const char *zRel)
-{
-  struct stat st;
-  char zDir[4096];
-
-  snprintf(zDir, sizeof(zDir), "%s/../shared/data/iqa-reference",
-           DICOMQC_SOURCE_DIR);
-  if(stat(zDir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    print_message("skipped: %s is absent (the shared reference images are "
-                  "not part of the repository)\n",
-                  zDir);
-    return 0;
-  }
-  assert_true((size_t)snprintf(zBuf, nBuf, "%.3000s/%s", zDir, zRel) < nBuf);
-  return 1;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
-/* Reads an uncompressed 8-bit (palette) or 24-bit Windows BMP
- * (BITMAPINFOHEADER; rows bottom-up, padded to 4 bytes, BGR). */
-static void read_bmp(const char *zPath, struct rgb8 *pImg)
-{
-  size_t nByte;
-  unsigned char *z = (unsigned char *)tu_read_file(zPath, &nByte);
-  uint32_t off, nInfo, bpp;
-  int32_t w, h, r, c;
-  size_t stride;
-
-  assert_non_null(z);
-  assert_true(nByte > 54 && z[0] == 'B' && z[1] == 'M');
-  off = le32(z + 10);
-  nInfo = le32(z + 14);
-  w = (int32_t)le32(z + 18);
-  h = (int32_t)le32(z + 22);
-  bpp = (uint32_t)z[28] | (uint32_t)z[29] << 8;
-  assert_true(le32(z + 30) == 0 && (bpp == 8 || bpp == 24));
-  assert_true(w > 0 && h > 0 && w < 65536 && h < 65536);
-  stride = (((size_t)w * bpp + 31) / 32) * 4;
-  assert_true(off + stride * (size_t)h <= nByte);
-  pImg->nWidth = w;
-  pImg->nHeight = h;
-  pImg->a = malloc((size_t)w * (size_t)h * 3);
-  assert_non_null(pImg->a);
-  for(r = 0; r < h; r++) {
-    const unsigned char *s = z + off + stride * (size_t)(h - 1 - r);
-    unsigned char *d = pImg->a + (size_t)r * (size_t)w * 3;
-    for(c = 0; c < w; c++) {
-      const unsigned char *px =
-          bpp == 24 ? s + 3 * (size_t)c : z + 14 + nInfo + 4 * (size_t)s[c];
-      d[3 * c] = px[2];
-      d[3 * c + 1] = px[1];
-      d[3 * c + 2] = px[0];
-    }
-  }
-  free(z);
-}
-
-/* Reads a PNG as 8-bit RGB with libpng's simplified API; 0 if libpng is
- * not available to this build. */
-static int read_png(const char *zPath, struct rgb8 *pImg)
-{
-#ifdef HAVE_PNG
-  png_image img;
-
-  memset(&img, 0, sizeof(img));
-  img.version = PNG_IMAGE_VERSION;
-  assert_true(png_image_begin_read_from_file(&img, zPath));
-  img.format = PNG_FORMAT_RGB;
-  pImg->a = malloc(PNG_IMAGE_SIZE(img));
-  assert_non_null(pImg->a);
-  assert_true(png_image_finish_read(&img, NULL, pImg->a, 0, NULL));
-  pImg->nWidth = (int32_t)img.width;
-  pImg->nHeight = (int32_t)img.height;
-  return 1;
-#else
-  (void)zPath;
-  (void)pImg;
-  print_message("skipped: libpng is not available to this test build\n");
-  return 0;
-#endif
-}
-
-/* MATLAB rgb2gray on uint8: coefficients of the first row of the inverse
- * NTSC matrix, rounded half away from zero (images/rgb2gray.m). */
-static float gray_matlab(const unsigned char *px)
-{
-  return (float)floor(0.298936021293775 * px[0] + 0.587043074451121 * px[1] +
-                      0.114020904255103 * px[2] + 0.5);
-}
-
-/* Y of MATLAB rgb2ycbcr on uint8 (ITU-R BT.601 studio range):
- * 16 + (65.481 R + 128.553 G + 24.966 B) / 255, rounded half away from
- * zero, as BasicSR's to_y_channel then round() feeds NIQE. */
-static float y_matlab(const unsigned char *px)
-{
-  return (float)floor(
-      16.0 + (65.481 * px[0] + 128.553 * px[1] + 24.966 * px[2]) / 255.0 +
-      0.5);
-}
-
-/* Converts an RGB image to a grey plane with fn; frees the RGB. */
-static float *to_gray(struct rgb8 *pImg, float (*fn)(const unsigned char *))
-{
-  size_t n = (size_t)pImg->nWidth * (size_t)pImg->nHeight, i;
-  float *a = malloc(n * sizeof(float));
-
-  assert_non_null(a);
-  for(i = 0; i < n; i++) {
-    a[i] = fn(pImg->a + 3 * i);
-  }
-  free(pImg->a);
-  pImg->a = NULL;
-  return a;
-}
+/* Reference values of tests/reference/make_nr_reference.py. */
+#define NR_TSV "nr_reference.tsv"
 
 /* ---- Model fixtures --------------------------------------------------- */
 
@@ -247,16 +50,12 @@ static qc_niqe_model *load_live(void)
 /* Scores the generated plane zName with pModel. */
 static double score_gen(const qc_niqe_model *pModel, const char *zName)
 {
-  struct tu_plane t;
   struct qc_plane plane;
   double score = NAN;
 
-  nr_plane_u8(zName, &t);
-  plane.a = t.a;
-  plane.nWidth = t.nWidth;
-  plane.nHeight = t.nHeight;
+  tu_nr_plane(zName, &plane);
   assert_int_equal(qc_niqe_score(pModel, &plane, &score), QC_OK);
-  free(t.a);
+  free((float *)plane.a);
   return score;
 }
 
@@ -269,40 +68,33 @@ static double score_gen(const qc_niqe_model *pModel, const char *zName)
 static void test_qc_niqe_live_official_values_within_1_percent(void **state)
 {
   static const struct {
-    const char *zFile;
-    double expect;
+    const char *zFile;                  /* In ../shared/data/iqa-reference */
+    float (*fn)(const unsigned char *); /* Grey conversion */
+    double expect;                      /* MATLAB NIQE */
   } aCase[] = {
-      {"tid2013_calibration/dist_dir/I03.bmp", 15.7536293917814},
-      {"tid2013_calibration/dist_dir/I04.bmp", 3.65492152353770},
-      {"tid2013_calibration/dist_dir/I06.bmp", 3.23547743716998},
-      {"tid2013_calibration/dist_dir/I08.bmp", 3.18403333858339},
-      {"tid2013_calibration/dist_dir/I19.bmp", 8.63519663862637},
-      {"baboon.png", 5.72957338},
+      {"tid2013_calibration/dist_dir/I03.bmp", tu_grey_matlab,
+       15.7536293917814},
+      {"tid2013_calibration/dist_dir/I04.bmp", tu_grey_matlab,
+       3.65492152353770},
+      {"tid2013_calibration/dist_dir/I06.bmp", tu_grey_matlab,
+       3.23547743716998},
+      {"tid2013_calibration/dist_dir/I08.bmp", tu_grey_matlab,
+       3.18403333858339},
+      {"tid2013_calibration/dist_dir/I19.bmp", tu_grey_matlab,
+       8.63519663862637},
+      {"baboon.png", tu_y_matlab, 5.72957338},
   };
   qc_niqe_model *pModel = load_live();
   size_t i;
 
   (void)state;
   for(i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
-    char zPath[4096];
-    struct rgb8 img;
     struct qc_plane plane;
     double score = NAN;
-    int isPng = strstr(aCase[i].zFile, ".png") != NULL;
-    if(!shared_path(zPath, sizeof(zPath), aCase[i].zFile)) {
+    if(!tu_shared_grey(aCase[i].zFile, aCase[i].fn, &plane)) {
       qc_niqe_model_free(pModel);
       skip();
     }
-    if(isPng) {
-      if(!read_png(zPath, &img)) {
-        continue;
-      }
-    } else {
-      read_bmp(zPath, &img);
-    }
-    plane.a = to_gray(&img, isPng ? y_matlab : gray_matlab);
-    plane.nWidth = img.nWidth;
-    plane.nHeight = img.nHeight;
     assert_int_equal(qc_niqe_score(pModel, &plane, &score), QC_OK);
     print_message("%s: %.6f, MATLAB %.6f, %+.4f%%\n", aCase[i].zFile, score,
                   aCase[i].expect,
@@ -330,7 +122,7 @@ static void test_qc_niqe_live_generated_planes_match_numpy(void **state)
   (void)state;
   for(i = 0; i < 3; i++) {
     assert_close_rel(score_gen(pModel, azTest[i]),
-                     nr_ref(azTest[i], "niqe_live"), 1e-6);
+                     tu_tsv(NR_TSV, azTest[i], "niqe_live"), 1e-6);
   }
   qc_niqe_model_free(pModel);
 }
@@ -349,18 +141,14 @@ static qc_niqe_model *fit_generated(int32_t *pnUsed)
   *pnUsed = 0;
   for(i = 0; i < 4; i++) {
     char zName[64];
-    struct tu_plane t;
     struct qc_plane plane;
     int32_t nUsed = -1;
     snprintf(zName, sizeof(zName), "nfit%d_384x288", i);
-    nr_plane_u8(zName, &t);
-    plane.a = t.a;
-    plane.nWidth = t.nWidth;
-    plane.nHeight = t.nHeight;
+    tu_nr_plane(zName, &plane);
     assert_int_equal(qc_niqe_fit_add_plane(pFit, &plane, &nUsed), QC_OK);
     assert_true(nUsed >= 1 && nUsed <= 12);
     *pnUsed += nUsed;
-    free(t.a);
+    free((float *)plane.a);
   }
   assert_int_equal(qc_niqe_fit_finish(pFit, &prov, &pModel), QC_OK);
   qc_niqe_fit_free(pFit);
@@ -408,7 +196,7 @@ static void test_qc_niqe_fit_matches_numpy_estimatemodelparam(void **state)
 
   (void)state;
   pModel = fit_generated(&nUsed);
-  assert_int_equal(nUsed, (int32_t)nr_ref("nfit", "blocks"));
+  assert_int_equal(nUsed, (int32_t)tu_tsv(NR_TSV, "nfit", "blocks"));
   assert_int_equal(
       qc_niqe_model_write(pModel, "test_qc_niqe_fit.txt", NULL, 0), QC_OK);
   read_model_numbers("test_qc_niqe_fit.txt", aMu, aCov);
@@ -416,7 +204,7 @@ static void test_qc_niqe_fit_matches_numpy_estimatemodelparam(void **state)
   for(k = 0; k < 36; k++) {
     char zMetric[32];
     snprintf(zMetric, sizeof(zMetric), "mu%d", k);
-    assert_close_rel(aMu[k], nr_ref("nfit", zMetric), 1e-6);
+    assert_close_rel(aMu[k], tu_tsv(NR_TSV, "nfit", zMetric), 1e-6);
   }
   for(k = 0; k < 36 * 36; k++) {
     big = fabs(aCov[k]) > big ? fabs(aCov[k]) : big;
@@ -424,11 +212,11 @@ static void test_qc_niqe_fit_matches_numpy_estimatemodelparam(void **state)
   for(k = 0; k < 36 * 36; k += 7) { /* Every 7th entry: all rows, cols */
     char zMetric[32];
     snprintf(zMetric, sizeof(zMetric), "cov%d_%d", k / 36, k % 36);
-    assert_close(aCov[k], nr_ref("nfit", zMetric), 1e-6 * big);
+    assert_close(aCov[k], tu_tsv(NR_TSV, "nfit", zMetric), 1e-6 * big);
   }
   for(i = 0; i < 3; i++) {
     assert_close_rel(score_gen(pModel, azTest[i]),
-                     nr_ref(azTest[i], "niqe_fitted"), 1e-6);
+                     tu_tsv(NR_TSV, azTest[i], "niqe_fitted"), 1e-6);
   }
   qc_niqe_model_free(pModel);
 }
@@ -558,7 +346,6 @@ static void test_qc_niqe_fit_edges(void **state)
   float *a = calloc(192 * 96, sizeof(float));
   struct qc_plane flat = {a, 192, 96};
   int32_t nUsed = -1;
-  struct tu_plane t;
   struct qc_plane plane;
 
   (void)state;
@@ -569,10 +356,7 @@ static void test_qc_niqe_fit_edges(void **state)
   assert_int_equal(qc_niqe_fit_add_plane(pFit, &flat, &nUsed), QC_OK);
   assert_int_equal(nUsed, 0);
   assert_int_equal(qc_niqe_fit_finish(pFit, NULL, &pModel), QC_ERR_RANGE);
-  nr_plane_u8("nfit0_384x288", &t);
-  plane.a = t.a;
-  plane.nWidth = t.nWidth;
-  plane.nHeight = t.nHeight;
+  tu_nr_plane("nfit0_384x288", &plane);
   assert_int_equal(qc_niqe_fit_add_plane(pFit, &plane, &nUsed), QC_OK);
   assert_int_equal(qc_niqe_fit_finish(pFit, &bad, &pModel), QC_ERR_RANGE);
   assert_null(pModel);
@@ -580,18 +364,8 @@ static void test_qc_niqe_fit_edges(void **state)
   qc_niqe_model_free(pModel);
   qc_niqe_fit_free(pFit);
   qc_niqe_fit_free(NULL);
-  free(t.a);
+  free((float *)plane.a);
   free(a);
-}
-
-/* Writes z to zPath. */
-static void write_tmp(const char *zPath, const char *z)
-{
-  FILE *f = fopen(zPath, "wb");
-
-  assert_non_null(f);
-  assert_true(fwrite(z, 1, strlen(z), f) == strlen(z));
-  assert_int_equal(fclose(f), 0);
 }
 
 /* Malformed model files by name: each gives QC_ERR_RANGE and a message
@@ -612,7 +386,7 @@ static void test_qc_niqe_model_load_malformed_returns_RANGE(void **state)
 
   (void)state;
   for(i = 0; i < sizeof(azBad) / sizeof(azBad[0]); i++) {
-    write_tmp("test_qc_niqe_bad.txt", azBad[i]);
+    tu_write_file("test_qc_niqe_bad.txt", azBad[i]);
     zErr[0] = '\0';
     assert_int_equal(
         qc_niqe_model_load("test_qc_niqe_bad.txt", &p, zErr, sizeof(zErr)),

@@ -17,46 +17,8 @@
 
 #include "qc_int.h"
 
-/* Looks up (zName, zMetric) in tests/reference/nr_reference.tsv (the
- * format of qc_reference.tsv: name, metric, value, '#' comments). */
-static double nr_ref(const char *zName, const char *zMetric)
-{
-  char zPath[4096];
-  size_t nByte, nName = strlen(zName), nMetric = strlen(zMetric);
-  char *zTsv, *zLine;
-  double v = NAN;
-
-  tu_ref_path(zPath, sizeof(zPath), "nr_reference.tsv");
-  zTsv = tu_read_file(zPath, &nByte);
-  if(zTsv == NULL) {
-    fail_msg("cannot read %s", zPath);
-  }
-  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && isnan(v);) {
-    char *zEnd = strchr(zLine, '\n');
-    char *zTab1 = strchr(zLine, '\t');
-    char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
-    if(zEnd != NULL) {
-      *zEnd = '\0';
-    }
-    if(zLine[0] != '#' && zTab2 != NULL && (size_t)(zTab1 - zLine) == nName &&
-       strncmp(zLine, zName, nName) == 0 &&
-       (size_t)(zTab2 - zTab1 - 1) == nMetric &&
-       strncmp(zTab1 + 1, zMetric, nMetric) == 0) {
-      char *zAfter = NULL;
-      v = strtod(zTab2 + 1, &zAfter);
-      if(zAfter == zTab2 + 1) {
-        free(zTsv);
-        fail_msg("%s: bad value for %s %s", zPath, zName, zMetric);
-      }
-    }
-    zLine = zEnd ? zEnd + 1 : NULL;
-  }
-  free(zTsv);
-  if(isnan(v)) {
-    fail_msg("%s: no row %s %s", zPath, zName, zMetric);
-  }
-  return v;
-}
+/* Reference values of tests/reference/make_nr_reference.py. */
+#define NR_TSV "nr_reference.tsv"
 
 /* Largest |a[i] - b[i]| over n samples. */
 static double max_abs_diff(const float *a, const float *b, size_t n)
@@ -91,7 +53,7 @@ static void test_qc_mscn_each_border_matches_scipy(void **state)
 
   (void)state;
   assert_non_null(aOut);
-  assert_int_equal(nr_ref("tex_67x45", "width"), TEX_W);
+  assert_int_equal(tu_tsv(NR_TSV, "tex_67x45", "width"), TEX_W);
   for(b = 0; b < 4; b++) {
     char zName[64];
     float *aRef;
@@ -260,35 +222,38 @@ static void test_qc_mscn_bad_arguments_return_MISUSE_or_RANGE(void **state)
 {
   float a[16] = {0}, o[16];
   struct qc_plane plane = {a, 4, 4}, empty = {a, 0, 4}, noData = {NULL, 4, 4};
+  const struct {
+    const struct qc_plane *pPlane; /* Input */
+    int nK;                        /* Kernel side */
+    double sigma;                  /* Gaussian sigma */
+    enum qc_border border;         /* Border rule */
+    double c;                      /* Constant added to sigma */
+    float *aOut;                   /* Output plane */
+    int expect;                    /* Status qc_mscn() must return */
+  } aCase[] = {
+      {NULL, 7, 1.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_MISUSE},
+      {&noData, 7, 1.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_MISUSE},
+      {&plane, 7, 1.0, QC_BORDER_ZERO, 1.0, NULL, QC_ERR_MISUSE},
+      {&plane, 6, 1.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_MISUSE},
+      {&plane, 0, 1.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_MISUSE},
+      {&plane, 257, 1.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_MISUSE},
+      {&plane, 7, 0.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_MISUSE},
+      {&plane, 7, 1.0, QC_BORDER_ZERO, 0.0, o, QC_ERR_MISUSE},
+      {&plane, 7, 1.0, QC_BORDER_ZERO, INFINITY, o, QC_ERR_MISUSE},
+      {&plane, 7, 1.0, (enum qc_border)9, 1.0, o, QC_ERR_MISUSE},
+      {&empty, 7, 1.0, QC_BORDER_ZERO, 1.0, o, QC_ERR_RANGE},
+  };
+  size_t i;
 
   (void)state;
-  assert_int_equal(qc_mscn(NULL, 7, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-                   QC_ERR_MISUSE);
-  assert_int_equal(
-      qc_mscn(&noData, 7, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-      QC_ERR_MISUSE);
-  assert_int_equal(
-      qc_mscn(&plane, 7, 1.0, QC_BORDER_ZERO, 1.0, NULL, NULL, NULL),
-      QC_ERR_MISUSE);
-  assert_int_equal(qc_mscn(&plane, 6, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-                   QC_ERR_MISUSE);
-  assert_int_equal(qc_mscn(&plane, 0, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-                   QC_ERR_MISUSE);
-  assert_int_equal(
-      qc_mscn(&plane, 257, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-      QC_ERR_MISUSE);
-  assert_int_equal(qc_mscn(&plane, 7, 0.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-                   QC_ERR_MISUSE);
-  assert_int_equal(qc_mscn(&plane, 7, 1.0, QC_BORDER_ZERO, 0.0, o, NULL, NULL),
-                   QC_ERR_MISUSE);
-  assert_int_equal(
-      qc_mscn(&plane, 7, 1.0, QC_BORDER_ZERO, INFINITY, o, NULL, NULL),
-      QC_ERR_MISUSE);
-  assert_int_equal(
-      qc_mscn(&plane, 7, 1.0, (enum qc_border)9, 1.0, o, NULL, NULL),
-      QC_ERR_MISUSE);
-  assert_int_equal(qc_mscn(&empty, 7, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
-                   QC_ERR_RANGE);
+  for(i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    int rc = qc_mscn(aCase[i].pPlane, aCase[i].nK, aCase[i].sigma,
+                     aCase[i].border, aCase[i].c, aCase[i].aOut, NULL, NULL);
+    if(rc != aCase[i].expect) {
+      fail_msg("case %zu: qc_mscn returned %d, expected %d", i, rc,
+               aCase[i].expect);
+    }
+  }
   o[0] = 42.0f;
   a[5] = NAN;
   assert_int_equal(qc_mscn(&plane, 7, 1.0, QC_BORDER_ZERO, 1.0, o, NULL, NULL),
@@ -347,9 +312,9 @@ test_qc_resize_bicubic_matlab_matches_documented_kernel(void **state)
     int32_t h = qc_resize_matlab_side(TEX_H, aScale[k]);
     float *aRef, *aOut = malloc((size_t)(w * h) * sizeof(float));
     snprintf(zMetric, sizeof(zMetric), "matlab_%g_width", aScale[k]);
-    assert_int_equal(w, (int32_t)nr_ref("tex_67x45", zMetric));
+    assert_int_equal(w, (int32_t)tu_tsv(NR_TSV, "tex_67x45", zMetric));
     snprintf(zMetric, sizeof(zMetric), "matlab_%g_height", aScale[k]);
-    assert_int_equal(h, (int32_t)nr_ref("tex_67x45", zMetric));
+    assert_int_equal(h, (int32_t)tu_tsv(NR_TSV, "tex_67x45", zMetric));
     snprintf(zName, sizeof(zName), "nr_matlab_67x45_x%g", aScale[k]);
     aRef = tu_read_f32(zName, (size_t)(w * h));
     assert_non_null(aOut);
@@ -433,22 +398,24 @@ static void test_qc_nss_fits_match_numpy_table_search(void **state)
   memset(&m, 0, sizeof(m));
   qc_nss_moments_add(&m, aX, TEX_N);
   qc_ggd_fit(&m, QC_NSS_MATLAB, &alpha, &sigma);
-  assert_close(alpha, nr_ref("tex_67x45", "ggd_alpha"), 1e-9);
-  assert_close_rel(sigma, nr_ref("tex_67x45", "ggd_sigma"), 1e-5);
+  assert_close(alpha, tu_tsv(NR_TSV, "tex_67x45", "ggd_alpha"), 1e-9);
+  assert_close_rel(sigma, tu_tsv(NR_TSV, "tex_67x45", "ggd_sigma"), 1e-5);
   qc_aggd_fit(&m, QC_NSS_MATLAB, &fit);
-  assert_close(fit.alpha, nr_ref("tex_67x45", "aggd_alpha"), 1e-9);
-  assert_close_rel(fit.leftStd, nr_ref("tex_67x45", "aggd_left"), 1e-5);
-  assert_close_rel(fit.rightStd, nr_ref("tex_67x45", "aggd_right"), 1e-5);
+  assert_close(fit.alpha, tu_tsv(NR_TSV, "tex_67x45", "aggd_alpha"), 1e-9);
+  assert_close_rel(fit.leftStd, tu_tsv(NR_TSV, "tex_67x45", "aggd_left"),
+                   1e-5);
+  assert_close_rel(fit.rightStd, tu_tsv(NR_TSV, "tex_67x45", "aggd_right"),
+                   1e-5);
   for(k = 0; k < 4; k++) {
     char zMetric[64];
     qc_nss_pair_moments(aX, TEX_W, TEX_H, TEX_W, (enum qc_nss_orient)k, 1, &m);
     qc_aggd_fit(&m, QC_NSS_MATLAB, &fit);
     snprintf(zMetric, sizeof(zMetric), "pair_%s_alpha", azOrient[k]);
-    assert_close(fit.alpha, nr_ref("tex_67x45", zMetric), 1e-9);
+    assert_close(fit.alpha, tu_tsv(NR_TSV, "tex_67x45", zMetric), 1e-9);
     snprintf(zMetric, sizeof(zMetric), "pair_%s_left", azOrient[k]);
-    assert_close_rel(fit.leftStd, nr_ref("tex_67x45", zMetric), 1e-5);
+    assert_close_rel(fit.leftStd, tu_tsv(NR_TSV, "tex_67x45", zMetric), 1e-5);
     snprintf(zMetric, sizeof(zMetric), "pair_%s_right", azOrient[k]);
-    assert_close_rel(fit.rightStd, nr_ref("tex_67x45", zMetric), 1e-5);
+    assert_close_rel(fit.rightStd, tu_tsv(NR_TSV, "tex_67x45", zMetric), 1e-5);
   }
   free(aX);
   free(aIn);

@@ -15,73 +15,23 @@
 
 #include "qc_int.h"
 
-#ifndef TID_DIR /* -D for trying the skip path */
-#define TID_DIR                                                               \
-  DICOMQC_SOURCE_DIR "/../shared/data/iqa-reference/tid2013_calibration/"     \
-                     "dist_dir"
-#endif
+#include "test_images.h"
 
-/* Looks up (zName, zMetric) in tests/reference/piqe_reference.tsv.
- * Returns 1 and writes *pValue if the row is there, 0 if not; fails the
- * test if the file is missing or the value does not parse. */
-static int pq_ref_find(const char *zName, const char *zMetric, double *pValue)
-{
-  char zPath[4096];
-  size_t nByte, nName = strlen(zName), nMetric = strlen(zMetric);
-  char *zTsv; /* Whole file */
-  char *zLine;
-  int isFound = 0;
-
-  tu_ref_path(zPath, sizeof(zPath), "piqe_reference.tsv");
-  zTsv = tu_read_file(zPath, &nByte);
-  if(zTsv == NULL) {
-    fail_msg("cannot read %s", zPath);
-  }
-  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && !isFound;) {
-    char *zEnd = strchr(zLine, '\n');
-    char *zTab1 = strchr(zLine, '\t');
-    char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
-    if(zEnd != NULL) {
-      *zEnd = '\0';
-    }
-    if(zLine[0] != '#' && zTab2 != NULL && (size_t)(zTab1 - zLine) == nName &&
-       strncmp(zLine, zName, nName) == 0 &&
-       (size_t)(zTab2 - zTab1 - 1) == nMetric &&
-       strncmp(zTab1 + 1, zMetric, nMetric) == 0) {
-      char *zAfter = NULL;
-      errno = 0;
-      *pValue = strtod(zTab2 + 1, &zAfter);
-      if(errno != 0 || zAfter == zTab2 + 1 || *zAfter != '\0') {
-        free(zTsv);
-        fail_msg("%s: bad value for %s %s", zPath, zName, zMetric);
-      }
-      isFound = 1;
-    }
-    zLine = zEnd ? zEnd + 1 : NULL;
-  }
-  free(zTsv);
-  return isFound;
-}
-
-/* As pq_ref_find(), failing the test if the row is missing. */
-static double pq_ref(const char *zName, const char *zMetric)
-{
-  double v = 0.0;
-
-  if(!pq_ref_find(zName, zMetric, &v)) {
-    fail_msg("piqe_reference.tsv: no row %s %s", zName, zMetric);
-  }
-  return v;
-}
+/* Reference values of tests/reference/make_piqe_reference.py. */
+#define PQ_TSV "piqe_reference.tsv"
 
 /* Checks the four block counts of *pGot against the reference rows of
  * zName. */
 static void assert_counts(const struct qc_piqe_blocks *pGot, const char *zName)
 {
-  assert_int_equal(pGot->nBlock, (int32_t)pq_ref(zName, "piqe_n_blocks"));
-  assert_int_equal(pGot->nActive, (int32_t)pq_ref(zName, "piqe_n_active"));
-  assert_int_equal(pGot->nArtefact, (int32_t)pq_ref(zName, "piqe_n_artefact"));
-  assert_int_equal(pGot->nNoise, (int32_t)pq_ref(zName, "piqe_n_noise"));
+  assert_int_equal(pGot->nBlock,
+                   (int32_t)tu_tsv(PQ_TSV, zName, "piqe_n_blocks"));
+  assert_int_equal(pGot->nActive,
+                   (int32_t)tu_tsv(PQ_TSV, zName, "piqe_n_active"));
+  assert_int_equal(pGot->nArtefact,
+                   (int32_t)tu_tsv(PQ_TSV, zName, "piqe_n_artefact"));
+  assert_int_equal(pGot->nNoise,
+                   (int32_t)tu_tsv(PQ_TSV, zName, "piqe_n_noise"));
 }
 
 /* ------------------------------------------------------ slow oracle */
@@ -217,8 +167,8 @@ static const char *const azPlane[] = {
 /* Loads reference plane zName with its sides from the TSV. */
 static float *load_plane(const char *zName, int32_t *pW, int32_t *pH)
 {
-  *pW = (int32_t)pq_ref(zName, "width");
-  *pH = (int32_t)pq_ref(zName, "height");
+  *pW = (int32_t)tu_tsv(PQ_TSV, zName, "width");
+  *pH = (int32_t)tu_tsv(PQ_TSV, zName, "height");
   return tu_read_f32(zName, (size_t)*pW * (size_t)*pH);
 }
 
@@ -246,77 +196,11 @@ static void test_qc_piqe_reference_planes_match_numpy(void **state)
     double score = -1.0;
     assert_int_equal(qc_piqe(&plane, &score, &count), QC_OK);
     print_message("%s: %.6f, numpy %.6f, difference %+.2g\n", azPlane[i],
-                  score, pq_ref(azPlane[i], "piqe"),
-                  score - pq_ref(azPlane[i], "piqe"));
+                  score, tu_tsv(PQ_TSV, azPlane[i], "piqe"),
+                  score - tu_tsv(PQ_TSV, azPlane[i], "piqe"));
     assert_counts(&count, azPlane[i]);
-    assert_close(score, pq_ref(azPlane[i], "piqe"), TOL_NUMPY);
+    assert_close(score, tu_tsv(PQ_TSV, azPlane[i], "piqe"), TOL_NUMPY);
     free(a);
-  }
-}
-
-/* Decodes the bytes z[0..nByte-1] of a 24-bit uncompressed BMP
- * (BITMAPINFOHEADER, bottom-up or top-down) into a new RGB byte array the
- * caller frees; writes the sides.  Returns NULL for another kind of BMP,
- * a truncated file or short memory. */
-static unsigned char *decode_bmp24(const unsigned char *z, size_t nByte,
-                                   int *pW, int *pH)
-{
-  unsigned char *aRgb;
-  uint32_t offset;
-  int32_t w, h;
-  size_t stride, r, c;
-  int isTopDown;
-
-#define LE16(p) ((uint32_t)(p)[0] | (uint32_t)(p)[1] << 8)
-#define LE32(p) (LE16(p) | (uint32_t)(p)[2] << 16 | (uint32_t)(p)[3] << 24)
-  if(nByte < 54 || z[0] != 'B' || z[1] != 'M' || LE16(z + 26) != 1 ||
-     LE16(z + 28) != 24 || LE32(z + 30) != 0) {
-    return NULL;
-  }
-  offset = LE32(z + 10);
-  w = (int32_t)LE32(z + 18);
-  h = (int32_t)LE32(z + 22);
-#undef LE16
-#undef LE32
-  isTopDown = h < 0;
-  h = isTopDown ? -h : h;
-  if(w < 1 || h < 1 || w > 65535 || h > 65535) {
-    return NULL;
-  }
-  stride = ((size_t)w * 3 + 3) / 4 * 4;
-  if(offset > nByte || stride * (size_t)h > nByte - offset) {
-    return NULL;
-  }
-  aRgb = malloc((size_t)w * (size_t)h * 3);
-  for(r = 0; aRgb != NULL && r < (size_t)h; r++) {
-    const unsigned char *pRow =
-        z + offset + stride * (isTopDown ? r : (size_t)h - 1 - r);
-    for(c = 0; c < (size_t)w; c++) { /* BGR in the file */
-      aRgb[(r * (size_t)w + c) * 3 + 0] = pRow[c * 3 + 2];
-      aRgb[(r * (size_t)w + c) * 3 + 1] = pRow[c * 3 + 1];
-      aRgb[(r * (size_t)w + c) * 3 + 2] = pRow[c * 3 + 0];
-    }
-  }
-  *pW = w;
-  *pH = h;
-  return aRgb;
-}
-
-/* MATLAB rgb2gray on uint8 RGB: weights 0.298936021293775,
- * 0.587043074451121, 0.114020904255103 (the first row of
- * inv([1 0.956 0.621; 1 -0.272 -0.647; 1 -1.106 1.703]), as rgb2gray's
- * documentation gives them), result rounded to uint8 (halves away from
- * zero, saturated). */
-static void matlab_rgb2gray(const unsigned char *aRgb, size_t n, float *aOut)
-{
-  size_t i;
-
-  for(i = 0; i < n; i++) {
-    double y = 0.298936021293775 * aRgb[3 * i] +
-               0.587043074451121 * aRgb[3 * i + 1] +
-               0.114020904255103 * aRgb[3 * i + 2];
-    y = round(y);
-    aOut[i] = (float)(y < 0.0 ? 0.0 : (y > 255.0 ? 255.0 : y));
   }
 }
 
@@ -334,7 +218,7 @@ static void matlab_rgb2gray(const unsigned char *aRgb, size_t n, float *aOut)
 static void test_qc_piqe_tid2013_within_1_of_matlab(void **state)
 {
   static const struct {
-    const char *zStem; /* File stem in TID_DIR */
+    const char *zStem; /* File stem in tid2013_calibration/dist_dir */
     double matlab;     /* MATLAB piqe() */
   } aCase[] = {{"I03", 100.00},
                {"I04", 21.62},
@@ -345,35 +229,15 @@ static void test_qc_piqe_tid2013_within_1_of_matlab(void **state)
 
   (void)state;
   for(k = 0; k < sizeof(aCase) / sizeof(aCase[0]); k++) {
-    char zPath[4096], zName[64];
-    int w = 0, h = 0;
-    unsigned char *zFile; /* BMP file bytes */
-    size_t nByte = 0;
-    unsigned char *aRgb;
-    float *aGrey;
+    char zRel[256], zName[64];
     struct qc_plane plane;
     struct qc_piqe_blocks count;
     double score = -1.0, numpy;
-    assert_true((size_t)snprintf(zPath, sizeof(zPath), "%s/%s.bmp", TID_DIR,
-                                 aCase[k].zStem) < sizeof(zPath));
-    zFile = (unsigned char *)tu_read_file(zPath, &nByte);
-    if(zFile == NULL) {
-      print_message("note: %s absent; skipping the TID2013 checks against "
-                    "MATLAB (they need ../shared/data)\n",
-                    zPath);
+    snprintf(zRel, sizeof(zRel), "tid2013_calibration/dist_dir/%s.bmp",
+             aCase[k].zStem);
+    if(!tu_shared_grey(zRel, tu_grey_matlab, &plane)) {
       skip();
     }
-    aRgb = decode_bmp24(zFile, nByte, &w, &h);
-    free(zFile);
-    if(aRgb == NULL) {
-      fail_msg("%s: not a 24-bit uncompressed BMP", zPath);
-    }
-    aGrey = malloc((size_t)w * (size_t)h * sizeof(float));
-    assert_non_null(aGrey);
-    matlab_rgb2gray(aRgb, (size_t)w * (size_t)h, aGrey);
-    plane.a = aGrey;
-    plane.nWidth = w;
-    plane.nHeight = h;
     assert_int_equal(qc_piqe(&plane, &score, &count), QC_OK);
     snprintf(zName, sizeof(zName), "tid2013_%s", aCase[k].zStem);
     print_message("%s: %.4f, MATLAB %.2f (difference %+.4f), blocks %d "
@@ -382,14 +246,13 @@ static void test_qc_piqe_tid2013_within_1_of_matlab(void **state)
                   score - aCase[k].matlab, count.nBlock, count.nActive,
                   count.nArtefact, count.nNoise);
     assert_close(score, aCase[k].matlab, TOL_MATLAB);
-    if(pq_ref_find(zName, "piqe", &numpy)) {
+    if(tu_tsv_find(PQ_TSV, zName, "piqe", &numpy)) {
       print_message("%s: numpy %.6f, difference %+.2g\n", aCase[k].zStem,
                     numpy, score - numpy);
       assert_counts(&count, zName);
       assert_close(score, numpy, TOL_NUMPY);
     }
-    free(aGrey);
-    free(aRgb);
+    free((float *)plane.a);
   }
 }
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * test_util.h - helpers shared by the cmocka unit tests: comparing doubles
- * with a stated tolerance, reading files, and loading the reference planes
- * and values that tests/reference/make_qc_reference.py computed with
- * numpy, SciPy, OpenCV, scikit-image and pydicom.
+ * with a stated tolerance, reading and writing files, and loading the
+ * reference planes and values that the tests/reference/make_*_reference.py
+ * scripts computed with numpy, SciPy, OpenCV, scikit-image and pydicom
+ * (one lookup, tu_tsv(), for every reference TSV).  The images of the
+ * metric tests (BMP, PNG, grey conversions, the shared folder) are in
+ * test_images.h.
  *
  * cmocka 1.1.5's assert_float_equal() casts its arguments to float, which
  * loses the precision the reference values carry, so assert_close() and
@@ -98,6 +101,18 @@ static inline char *tu_read_file(const char *zPath, size_t *pnByte)
   return z;
 }
 
+/* Writes the NUL-terminated text z to the file zPath (relative paths
+ * land in the build tree, where ctest runs the test); fails the test if
+ * the file cannot be written.  The caller removes it with remove(). */
+static inline void tu_write_file(const char *zPath, const char *z)
+{
+  FILE *f = fopen(zPath, "wb");
+
+  assert_non_null(f);
+  assert_true(fwrite(z, 1, strlen(z), f) == strlen(z));
+  assert_int_equal(fclose(f), 0);
+}
+
 /* Writes DICOMQC_SOURCE_DIR/tests/reference/<zRel> into zBuf. */
 static inline void tu_ref_path(char *zBuf, size_t nBuf, const char *zRel)
 {
@@ -106,104 +121,166 @@ static inline void tu_ref_path(char *zBuf, size_t nBuf, const char *zRel)
   assert_true(n > 0 && (size_t)n < nBuf);
 }
 
-/* Looks up (zName, zMetric) in tests/reference/qc_reference.tsv and
- * returns its value; fails the test if the file or row is missing or the
- * value does not parse completely. */
-static inline double tu_ref(const char *zName, const char *zMetric)
+/* Looks up the row (zName, zMetric) of tests/reference/<zTsv>, a file of
+ * tab-separated lines "name metric value" with '#' comment lines (the
+ * format the tests/reference/make_*_reference.py scripts write: for
+ * example qc_reference.tsv, nr_reference.tsv, piqe_reference.tsv,
+ * fr_reference.tsv).  Returns 1 and writes *pValue if the row is there
+ * (the first such row; "inf" and "nan" parse as such), 0 if not.  Fails
+ * the test if the file cannot be read or the value does not parse
+ * completely. */
+static inline int tu_tsv_find(const char *zTsv, const char *zName,
+                              const char *zMetric, double *pValue)
 {
   char zPath[4096];
-  size_t nByte;
-  char *zTsv;     /* Whole file */
+  size_t nByte, nName = strlen(zName), nMetric = strlen(zMetric);
+  char *zTsvText; /* Whole file */
   char *zLine;    /* Start of the current line */
-  double v = 0.0; /* Value found */
+  double v = 0.0; /* Value of the row */
   int isFound = 0;
 
-  tu_ref_path(zPath, sizeof(zPath), "qc_reference.tsv");
-  zTsv = tu_read_file(zPath, &nByte);
-  if(zTsv == NULL) {
+  tu_ref_path(zPath, sizeof(zPath), zTsv);
+  zTsvText = tu_read_file(zPath, &nByte);
+  if(zTsvText == NULL) {
     fail_msg("cannot read %s", zPath);
   }
-  for(zLine = zTsv; zLine != NULL && *zLine != '\0' && !isFound;) {
+  for(zLine = zTsvText; zLine != NULL && *zLine != '\0' && !isFound;) {
     char *zEnd = strchr(zLine, '\n'); /* End of this line */
-    char *zTab1 = strchr(zLine, '\t');
-    char *zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
+    char *zTab1;                      /* Tab after the name */
+    char *zTab2;                      /* Tab after the metric */
     if(zEnd != NULL) {
-      *zEnd = '\0';
+      *zEnd = '\0'; /* So that the tabs are looked for in this line */
     }
-    if(zLine[0] != '#' && zTab2 != NULL &&
-       (size_t)(zTab1 - zLine) == strlen(zName) &&
-       strncmp(zLine, zName, strlen(zName)) == 0 &&
-       (size_t)(zTab2 - zTab1 - 1) == strlen(zMetric) &&
-       strncmp(zTab1 + 1, zMetric, strlen(zMetric)) == 0) {
+    zTab1 = strchr(zLine, '\t');
+    zTab2 = zTab1 ? strchr(zTab1 + 1, '\t') : NULL;
+    if(zLine[0] != '#' && zTab2 != NULL && (size_t)(zTab1 - zLine) == nName &&
+       strncmp(zLine, zName, nName) == 0 &&
+       (size_t)(zTab2 - zTab1 - 1) == nMetric &&
+       strncmp(zTab1 + 1, zMetric, nMetric) == 0) {
       char *zAfter = NULL; /* First character strtod did not use */
       errno = 0;
       v = strtod(zTab2 + 1, &zAfter);
       if(errno != 0 || zAfter == zTab2 + 1 ||
          (*zAfter != '\0' && *zAfter != '\r')) {
-        free(zTsv);
+        free(zTsvText);
         fail_msg("%s: bad value for %s %s", zPath, zName, zMetric);
       }
       isFound = 1;
     }
     zLine = zEnd ? zEnd + 1 : NULL;
   }
-  free(zTsv);
-  if(!isFound) {
-    fail_msg("%s: no row %s %s", zPath, zName, zMetric);
+  if(isFound) {
+    *pValue = v;
+  }
+  free(zTsvText);
+  return isFound;
+}
+
+/* As tu_tsv_find(), but returns the value and fails the test if the row
+ * is missing. */
+static inline double tu_tsv(const char *zTsv, const char *zName,
+                            const char *zMetric)
+{
+  double v = 0.0;
+
+  if(!tu_tsv_find(zTsv, zName, zMetric, &v)) {
+    fail_msg("%s: no row %s %s", zTsv, zName, zMetric);
   }
   return v;
 }
 
-/* Reads tests/reference/data/<zName>.f32 (little-endian float32) into a
- * new array of exactly nExpect floats the caller frees with free(); fails
+/* Looks up (zName, zMetric) in tests/reference/qc_reference.tsv (see
+ * tu_tsv()). */
+static inline double tu_ref(const char *zName, const char *zMetric)
+{
+  return tu_tsv("qc_reference.tsv", zName, zMetric);
+}
+
+/* Reads tests/reference/data/<zFile> into a new array of exactly nExpect
+ * floats the caller frees with free(): little-endian float32 samples if
+ * zFile ends in ".f32", else one unsigned byte per sample (".u8").  Fails
  * the test if the file is missing or has another size. */
-static inline float *tu_read_f32(const char *zName, size_t nExpect)
+static inline float *tu_read_samples(const char *zFile, size_t nExpect)
 {
   char zRel[512];
   char zPath[4096];
   size_t nByte;
+  size_t nLen = strlen(zFile);
+  size_t nSize;     /* Bytes per sample: 4 or 1 */
   unsigned char *z; /* File bytes */
   float *a;         /* Decoded samples */
   size_t i;
 
-  assert_true((size_t)snprintf(zRel, sizeof(zRel), "data/%s.f32", zName) <
+  nSize = nLen >= 4 && strcmp(zFile + nLen - 4, ".f32") == 0 ? 4 : 1;
+  assert_true((size_t)snprintf(zRel, sizeof(zRel), "data/%s", zFile) <
               sizeof(zRel));
   tu_ref_path(zPath, sizeof(zPath), zRel);
   z = (unsigned char *)tu_read_file(zPath, &nByte);
   if(z == NULL) {
     fail_msg("cannot read %s", zPath);
   }
-  if(nByte != nExpect * 4) {
+  if(nByte != nExpect * nSize) {
     free(z);
-    fail_msg("%s holds %zu bytes, expected %zu", zPath, nByte, nExpect * 4);
+    fail_msg("%s holds %zu bytes, expected %zu", zPath, nByte,
+             nExpect * nSize);
   }
   a = malloc(nExpect * sizeof(float) + 1);
   assert_non_null(a);
   for(i = 0; i < nExpect; i++) {
-    const unsigned char *p = z + 4 * i; /* Little-endian bytes */
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                 (uint32_t)p[3] << 24;
-    memcpy(&a[i], &u, sizeof(u));
+    const unsigned char *p = z + nSize * i; /* Little-endian bytes */
+    if(nSize == 4) {
+      uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+                   (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+      memcpy(&a[i], &u, sizeof(u));
+    } else {
+      a[i] = (float)p[0];
+    }
   }
   free(z);
   return a;
 }
 
-/* A reference plane and its size, as loaded by tu_plane_load(). */
+/* Reads tests/reference/data/<zName>.f32 (see tu_read_samples()). */
+static inline float *tu_read_f32(const char *zName, size_t nExpect)
+{
+  char zFile[512];
+
+  assert_true((size_t)snprintf(zFile, sizeof(zFile), "%s.f32", zName) <
+              sizeof(zFile));
+  return tu_read_samples(zFile, nExpect);
+}
+
+/* A reference plane and its size, as loaded by tu_plane_read(). */
 struct tu_plane {
   float *a;        /* nWidth*nHeight*nChannels samples, free with free() */
   int32_t nWidth;  /* Columns, from the TSV row "width" */
   int32_t nHeight; /* Rows, from the TSV row "height" */
 };
 
-/* Loads the reference plane zName with nChannels samples per pixel. */
+/* Loads the reference plane zName of tests/reference/<zTsv>: its sides
+ * from the rows (zName, "width") and (zName, "height"), its nChannels
+ * samples per pixel from tests/reference/data/<zFile> (.f32 or .u8, see
+ * tu_read_samples()).  Fails the test if anything is missing. */
+static inline void tu_plane_read(const char *zTsv, const char *zName,
+                                 const char *zFile, int32_t nChannels,
+                                 struct tu_plane *p)
+{
+  p->nWidth = (int32_t)tu_tsv(zTsv, zName, "width");
+  p->nHeight = (int32_t)tu_tsv(zTsv, zName, "height");
+  p->a = tu_read_samples(zFile, (size_t)p->nWidth * (size_t)p->nHeight *
+                                    (size_t)nChannels);
+}
+
+/* Loads the reference plane zName of qc_reference.tsv (data/<zName>.f32)
+ * with nChannels samples per pixel. */
 static inline void tu_plane_load(const char *zName, int32_t nChannels,
                                  struct tu_plane *p)
 {
-  p->nWidth = (int32_t)tu_ref(zName, "width");
-  p->nHeight = (int32_t)tu_ref(zName, "height");
-  p->a = tu_read_f32(zName, (size_t)p->nWidth * (size_t)p->nHeight *
-                                (size_t)nChannels);
+  char zFile[512];
+
+  assert_true((size_t)snprintf(zFile, sizeof(zFile), "%s.f32", zName) <
+              sizeof(zFile));
+  tu_plane_read("qc_reference.tsv", zName, zFile, nChannels, p);
 }
 
 /* The grey reference planes of tests/reference/qc_reference.tsv that the

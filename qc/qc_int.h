@@ -149,8 +149,8 @@ void qc_nss_pair_moments(const float *a, int32_t w, int32_t h, size_t stride,
  * wrapping) are kept.  Sums may differ from those functions' in the last
  * bits (the order of additions).  aM is written only on success.
  * Returns QC_OK; QC_ERR_MISUSE and QC_ERR_RANGE as qc_mscn() (a
- * non-finite sample is QC_ERR_RANGE); QC_ERR_NOMEM.  Defined in
- * qc/nss.c. */
+ * non-finite sample is QC_ERR_RANGE), QC_ERR_RANGE also for a width over
+ * QC_MAX_SIDE; QC_ERR_NOMEM.  Defined in qc/nss.c. */
 int qc_nss_mscn_moments(const struct qc_plane *pIn, enum qc_border border,
                         double c, int isWrap, struct qc_nss_moments aM[5]);
 

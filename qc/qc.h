@@ -246,9 +246,9 @@ enum qc_border {
  * mu and sigma likewise.  The arrays must not overlap pIn->a or each
  * other.  Returns QC_OK; QC_ERR_MISUSE for a NULL pIn, pIn->a or aOut, a
  * bad nK, gaussSigma, c or border; QC_ERR_RANGE for an empty plane or a
- * non-finite sample (outputs untouched); QC_ERR_NOMEM.  Allocates
- * 2 (nK + 3) nWidth + 2 nK doubles of scratch and frees them before
- * returning.  Reentrant.
+ * non-finite sample (outputs untouched); QC_ERR_NOMEM.  Allocates about
+ * (2 nK + 5) nWidth doubles of scratch (two rings of nK rows, padded
+ * rows) and frees them before returning.  Reentrant.
  * Tests: tests/unit/test_qc_nss.c */
 int qc_mscn(const struct qc_plane *pIn, int nK, double gaussSigma,
             enum qc_border border, double c, float *aOut, float *aMu,
@@ -279,7 +279,8 @@ int32_t qc_resize_matlab_side(int32_t n, double scale);
  * scale) floats in aOut.  Returns QC_OK; QC_ERR_MISUSE (NULL pointer,
  * scale not finite or <= 0); QC_ERR_RANGE (an empty plane or an output
  * side of 0 or > 65535); QC_ERR_NOMEM.  Non-finite samples propagate.
- * Reentrant; allocates its weights and ceil(4/scale)+2 rows per call.
+ * Reentrant; allocates its weights and one input-wide row of doubles
+ * per call.
  * Tests: tests/unit/test_qc_nss.c */
 int qc_resize_bicubic_matlab(const struct qc_plane *pIn, double scale,
                              float *aOut);

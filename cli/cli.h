@@ -65,6 +65,31 @@ struct cli_result {
   char zErrBuf[600];       /* Storage for zError */
 };
 
+/* One option of a subcommand (opts.c): a table of these drives both
+ * parsing and --help. */
+struct cli_opt {
+  const char *zLong; /* --name */
+  int hasArg;        /* 1 if it takes a value */
+  const char *zArg;  /* Value name for --help, "" if none */
+  const char *zHelp; /* Help text */
+};
+
+/* What cli_opt_next() found at argv[*pi]. */
+#define CLI_OPT_FOUND      (-1) /* Option *pk, its value in *pzArg */
+#define CLI_OPT_POSITIONAL (-2) /* Not an option: an operand */
+#define CLI_OPT_END        (-3) /* "--": the rest are operands (skipped) */
+
+/* Reads argv[*pi] against aOpt (nOpt entries; iHelp is the entry "-h"
+ * means).  Returns one of the CLI_OPT_ values, advancing *pi past a "--"
+ * or an option's value, or, for an unknown option or a missing value,
+ * prints the usage error for command zCmd and returns CLI_EXIT_USAGE. */
+int cli_opt_next(const char *zCmd, const struct cli_opt *aOpt, int nOpt,
+                 int iHelp, int argc, char **argv, int *pi, int *pk,
+                 const char **pzArg);
+
+/* Prints one --help line per option. */
+void cli_opt_help(FILE *out, const struct cli_opt *aOpt, int nOpt);
+
 /* A growable list of file paths (paths.c). */
 struct cli_paths {
   char **az;   /* Paths, owned */

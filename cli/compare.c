@@ -46,12 +46,7 @@
 
 /* Options of `compare`: one table drives parsing and --help. */
 enum { OPT_JSON, OPT_FRAME, OPT_QUIET, OPT_HELP };
-static const struct {
-  const char *zLong; /* --name */
-  int hasArg;        /* 1 if it takes a value */
-  const char *zArg;  /* Value name for --help */
-  const char *zHelp; /* Help text */
-} aOpt[] = {
+static const struct cli_opt aOpt[] = {
     [OPT_JSON] = {"json", 0, "", "print one JSON object instead of a table"},
     [OPT_FRAME] = {"frame", 1, "N",
                    "compare frame N (1-based) of both files (default 1)"},
@@ -110,12 +105,7 @@ static void compareUsage(FILE *out)
           "Compare image B with reference image A by full-reference quality "
           "metrics\n(lossy copy against original, retake against first "
           "acquisition).\n\nOptions:\n");
-  for(int i = 0; i < N_OPT; i++) {
-    char z[40];
-    snprintf(z, sizeof(z), "--%s%s%s", aOpt[i].zLong,
-             aOpt[i].hasArg ? " " : "", aOpt[i].zArg);
-    fprintf(out, "  %-16s %s\n", z, aOpt[i].zHelp);
-  }
+  cli_opt_help(out, aOpt, N_OPT);
   fprintf(out,
           "\nScale: both images are compared in modality values (after "
           "rescale slope and\nintercept or the modality LUT, MONOCHROME1 "
@@ -147,32 +137,19 @@ static int parseArgs(int argc, char **argv, struct compareCfg *cfg)
   int i, nFile = 0;
 
   for(i = 1; i < argc; i++) {
-    const char *z = argv[i];
-    if(strcmp(z, "--") == 0) {
-      i++;
+    const char *zArg = NULL;
+    int k = 0, rc = cli_opt_next("compare", aOpt, N_OPT, OPT_HELP, argc, argv,
+                                 &i, &k, &zArg);
+    if(rc == CLI_OPT_END)
       break;
-    }
-    if(z[0] != '-' || z[1] == 0) {
+    if(rc == CLI_OPT_POSITIONAL) {
       if(nFile < 2)
-        cfg->azFile[nFile] = z;
+        cfg->azFile[nFile] = argv[i];
       nFile++;
       continue;
     }
-    int k = -1;
-    for(int j = 0; j < N_OPT; j++)
-      if(z[1] == '-' && strcmp(z + 2, aOpt[j].zLong) == 0)
-        k = j;
-    if(strcmp(z, "-h") == 0)
-      k = OPT_HELP;
-    if(k < 0)
-      return cli_usagef("compare", "option %s: is unknown", z);
-    const char *zArg = NULL;
-    if(aOpt[k].hasArg) {
-      if(i + 1 >= argc)
-        return cli_usagef("compare", "option --%s: needs a value (%s)",
-                          aOpt[k].zLong, aOpt[k].zArg);
-      zArg = argv[++i];
-    }
+    if(rc != CLI_OPT_FOUND)
+      return rc;
     switch(k) {
     case OPT_JSON:
       cfg->json = 1;

@@ -34,12 +34,7 @@ enum {
   OPT_MAXMIB,
   OPT_HELP
 };
-static const struct {
-  const char *zLong; /* --name */
-  int hasArg;        /* 1 if it takes a value */
-  const char *zArg;  /* Value name for --help */
-  const char *zHelp; /* Help text */
-} aOpt[] = {
+static const struct cli_opt aOpt[] = {
     [OPT_JSON] = {"json", 0, "", "print one JSON object per image"},
     [OPT_DB] = {"db", 1, "FILE",
                 "record instances, metrics and verdicts "
@@ -76,12 +71,7 @@ static void scoreUsage(FILE *out)
   fprintf(out, "Usage: dicomqc score [OPTIONS] PATH...\n"
                "Decode DICOM files (directories recursively) and print their "
                "quality measures.\n\nOptions:\n");
-  for(int i = 0; i < N_OPT; i++) {
-    char z[40];
-    snprintf(z, sizeof(z), "--%s%s%s", aOpt[i].zLong,
-             aOpt[i].hasArg ? " " : "", aOpt[i].zArg);
-    fprintf(out, "  %-18s %s\n", z, aOpt[i].zHelp);
-  }
+  cli_opt_help(out, aOpt, N_OPT);
   fprintf(out, "\nMeasures (middle frame of multi-frame images): noise "
                "sigma (Immerkaer 1996),\nsharpness (variance of the Laplacian "
                "of the 0..255 display rendering),\nexposure mean and 1st/99th "
@@ -217,30 +207,15 @@ static int recordDb(store *pDb, const char *zPath, const struct cli_result *r)
 /* Parses the options; returns -1 to go on, or an exit code. */
 static int parseArgs(int argc, char **argv, struct scoreCfg *cfg, int *piFirst)
 {
-  int i;
+  int i, k = 0;
   for(i = 1; i < argc; i++) {
-    const char *z = argv[i];
-    if(strcmp(z, "--") == 0) {
-      i++;
-      break;
-    }
-    if(z[0] != '-' || z[1] == 0)
-      break;
-    int k = -1;
-    for(int j = 0; j < N_OPT; j++)
-      if(z[1] == '-' && strcmp(z + 2, aOpt[j].zLong) == 0)
-        k = j;
-    if(strcmp(z, "-h") == 0)
-      k = OPT_HELP;
-    if(k < 0)
-      return cli_usagef("score", "option %s: is unknown", z);
     const char *zArg = NULL;
-    if(aOpt[k].hasArg) {
-      if(i + 1 >= argc)
-        return cli_usagef("score", "option --%s: needs a value (%s)",
-                          aOpt[k].zLong, aOpt[k].zArg);
-      zArg = argv[++i];
-    }
+    int rc = cli_opt_next("score", aOpt, N_OPT, OPT_HELP, argc, argv, &i, &k,
+                          &zArg);
+    if(rc == CLI_OPT_END || rc == CLI_OPT_POSITIONAL)
+      break;
+    if(rc != CLI_OPT_FOUND)
+      return rc;
     uint64_t n = 0;
     switch(k) {
     case OPT_JSON:

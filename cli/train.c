@@ -30,12 +30,7 @@
 
 /* Options of `train niqe`: one table drives parsing and --help. */
 enum { OPT_MODALITY, OPT_OUT, OPT_SHARP, OPT_VERBOSE, OPT_QUIET, OPT_HELP };
-static const struct {
-  const char *zLong; /* --name */
-  int hasArg;        /* 1 if it takes a value */
-  const char *zArg;  /* Value name for --help */
-  const char *zHelp; /* Help text */
-} aOpt[] = {
+static const struct cli_opt aOpt[] = {
     [OPT_MODALITY] = {"modality", 1, "M",
                       "use the images of this Modality (0008,0060), e.g. CR, "
                       "MR, OP (required)"},
@@ -64,12 +59,7 @@ static void trainUsage(FILE *out)
                "[OPTIONS] PATH...\n"
                "Fit a NIQE pristine model from DICOM images of good quality "
                "(directories\nrecursively).\n\nOptions:\n");
-  for(int i = 0; i < N_OPT; i++) {
-    char z[40];
-    snprintf(z, sizeof(z), "--%s%s%s", aOpt[i].zLong,
-             aOpt[i].hasArg ? " " : "", aOpt[i].zArg);
-    fprintf(out, "  %-16s %s\n", z, aOpt[i].zHelp);
-  }
+  cli_opt_help(out, aOpt, N_OPT);
   fprintf(out,
           "\nEach image of modality M gives its middle frame, as the 0..255 "
           "grey plane\nthe models score (8-bit grey as it is, 8-bit RGB as "
@@ -86,30 +76,15 @@ static void trainUsage(FILE *out)
 /* Parses the options; returns -1 to go on, or an exit code. */
 static int parseArgs(int argc, char **argv, struct trainCfg *cfg)
 {
-  int i;
+  int i, k = 0;
   for(i = 1; i < argc; i++) {
-    const char *z = argv[i];
-    if(strcmp(z, "--") == 0) {
-      i++;
-      break;
-    }
-    if(z[0] != '-' || z[1] == 0)
-      break;
-    int k = -1;
-    for(int j = 0; j < N_OPT; j++)
-      if(z[1] == '-' && strcmp(z + 2, aOpt[j].zLong) == 0)
-        k = j;
-    if(strcmp(z, "-h") == 0)
-      k = OPT_HELP;
-    if(k < 0)
-      return cli_usagef("train niqe", "option %s: is unknown", z);
     const char *zArg = NULL;
-    if(aOpt[k].hasArg) {
-      if(i + 1 >= argc)
-        return cli_usagef("train niqe", "option --%s: needs a value (%s)",
-                          aOpt[k].zLong, aOpt[k].zArg);
-      zArg = argv[++i];
-    }
+    int rc = cli_opt_next("train niqe", aOpt, N_OPT, OPT_HELP, argc, argv, &i,
+                          &k, &zArg);
+    if(rc == CLI_OPT_END || rc == CLI_OPT_POSITIONAL)
+      break;
+    if(rc != CLI_OPT_FOUND)
+      return rc;
     char *zEnd = NULL;
     switch(k) {
     case OPT_MODALITY:

@@ -267,8 +267,10 @@ static void logScore(struct node *n, const struct work *w, double ms)
   else
     cli_log("info",
             "event=score id=%lld verdict=unscored ms=%.1f "
-            "noise_sigma=%.4g sharpness=%.4g exposure_mean=%.4g",
-            (long long)w->iScored, ms, r->noise, r->sharp, r->expo.mean);
+            "noise_sigma=%.4g sharpness=%.4g exposure_mean=%.4g "
+            "brisque_opencv=%.4g brisque_live=%.4g niqe=%.4g piqe=%.4g",
+            (long long)w->iScored, ms, r->noise, r->sharp, r->expo.mean,
+            r->brisqueOpencv, r->brisqueLive, r->niqe, r->piqe);
   if(w->isNewAlert)
     cli_log("warn", "event=alert kind=image id=%lld verdict=retake",
             (long long)w->iScored);

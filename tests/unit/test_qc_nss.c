@@ -519,6 +519,76 @@ static void test_qc_nss_pair_moments_small_window_by_hand(void **state)
   assert_close(m.nNeg, 2.0, 0.0);
 }
 
+/* qc_nss_mscn_moments() streams what BRISQUE used to compute in steps:
+ * qc_mscn() (7x7, sigma 7/6) into a plane, then qc_nss_moments_add() of
+ * the plane and qc_nss_pair_moments() of the whole plane in the four
+ * orientations.  The counts must be equal exactly (the MSCN bits are the
+ * same) and the sums equal up to the order of additions (1e-12
+ * relative), for every border rule, both pairing rules, c = 1 and 1/255,
+ * and plane shapes that exercise one row, one column, odd widths and the
+ * 16-lane tails.  Planes: seeded uniform noise with flat patches, so
+ * that exact zeros and rounding-noise coefficients occur. */
+static void test_qc_nss_mscn_moments_equal_stepwise(void **state)
+{
+  static const int32_t aSize[][2] = {{1, 1},   {1, 9},  {9, 1},   {2, 2},
+                                     {7, 5},   {17, 3}, {33, 34}, {64, 16},
+                                     {100, 7}, {257, 5}};
+  static const enum qc_border aBorder[] = {QC_BORDER_ZERO, QC_BORDER_REPLICATE,
+                                           QC_BORDER_REFLECT101,
+                                           QC_BORDER_SYMMETRIC};
+  static const enum qc_nss_orient aOrient[] = {QC_NSS_H, QC_NSS_V, QC_NSS_D1,
+                                               QC_NSS_D2};
+  static const double aC[] = {1.0, 1.0 / 255.0};
+  uint64_t seed = 20261127;
+  size_t iS, iB, iW, iC, k;
+
+  (void)state;
+  for(iS = 0; iS < sizeof(aSize) / sizeof(aSize[0]); iS++) {
+    int32_t w = aSize[iS][0], h = aSize[iS][1];
+    size_t n = (size_t)w * (size_t)h;
+    float *a = malloc(n * sizeof(float));
+    float *m = malloc(n * sizeof(float));
+    assert_non_null(a);
+    assert_non_null(m);
+    for(k = 0; k < n; k++) {
+      a[k] = (float)floor(255.0 * tu_rand_unit(&seed));
+      if((k % (size_t)w) < (size_t)w / 3) {
+        a[k] = 77.0f; /* A flat patch */
+      }
+    }
+    struct qc_plane in = {a, w, h};
+    for(iB = 0; iB < sizeof(aBorder) / sizeof(aBorder[0]); iB++) {
+      for(iC = 0; iC < 2; iC++) {
+        for(iW = 0; iW < 2; iW++) {
+          struct qc_nss_moments aGot[5], aWant[5];
+          memset(aWant, 0, sizeof(aWant));
+          assert_int_equal(
+              qc_mscn(&in, 7, 7.0 / 6.0, aBorder[iB], aC[iC], m, NULL, NULL),
+              QC_OK);
+          qc_nss_moments_add(&aWant[0], m, n);
+          for(k = 0; k < 4; k++) {
+            qc_nss_pair_moments(m, w, h, (size_t)w, aOrient[k], (int)iW,
+                                &aWant[k + 1]);
+          }
+          assert_int_equal(
+              qc_nss_mscn_moments(&in, aBorder[iB], aC[iC], (int)iW, aGot),
+              QC_OK);
+          for(k = 0; k < 5; k++) {
+            assert_true(aGot[k].n == aWant[k].n);
+            assert_true(aGot[k].nPos == aWant[k].nPos);
+            assert_true(aGot[k].nNeg == aWant[k].nNeg);
+            assert_close_rel(aGot[k].sumPos2, aWant[k].sumPos2, 1e-12);
+            assert_close_rel(aGot[k].sumNeg2, aWant[k].sumNeg2, 1e-12);
+            assert_close_rel(aGot[k].sumAbs, aWant[k].sumAbs, 1e-12);
+          }
+        }
+      }
+    }
+    free(a);
+    free(m);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -536,6 +606,7 @@ int main(void)
       cmocka_unit_test(test_qc_aggd_fit_bisection_matches_linear_scan),
       cmocka_unit_test(test_qc_aggd_fit_one_sided_gives_NaN_and_release_alpha),
       cmocka_unit_test(test_qc_nss_pair_moments_small_window_by_hand),
+      cmocka_unit_test(test_qc_nss_mscn_moments_equal_stepwise),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -477,6 +477,30 @@ static void ssim_run(struct ssimWork *p, const float *aX, const float *aY,
   }
 }
 
+/* The checks SSIM and MS-SSIM share: an output pointer, two planes of
+ * the same size with sides of at least nMinSide (written to *pW, *pH),
+ * a valid data range; then the filter work area for that width.
+ * Returns QC_OK (free pWork->aMem later) or the status. */
+static int ssim_begin(const struct qc_plane *pRef,
+                      const struct qc_plane *pDist, double dataRange,
+                      const double *pOut, size_t nMinSide, size_t *pW,
+                      size_t *pH, struct ssimWork *pWork)
+{
+  int rc;
+
+  if(pOut == NULL) {
+    return QC_ERR_MISUSE;
+  }
+  rc = pair_check(pRef, pDist, nMinSide, 0, pW, pH);
+  if(rc == QC_OK) {
+    rc = qc_fr_range_check(dataRange);
+  }
+  if(rc == QC_OK) {
+    rc = ssim_work_new(*pW, pWork);
+  }
+  return rc;
+}
+
 /* SSIM; see qc.h. */
 int qc_fr_ssim(const struct qc_plane *pRef, const struct qc_plane *pDist,
                double dataRange, double *pSsim)
@@ -486,16 +510,7 @@ int qc_fr_ssim(const struct qc_plane *pRef, const struct qc_plane *pDist,
   double ssim;
   int rc;
 
-  if(pSsim == NULL) {
-    return QC_ERR_MISUSE;
-  }
-  rc = pair_check(pRef, pDist, SSIM_N, 0, &w, &h);
-  if(rc == QC_OK) {
-    rc = qc_fr_range_check(dataRange);
-  }
-  if(rc == QC_OK) {
-    rc = ssim_work_new(w, &work);
-  }
+  rc = ssim_begin(pRef, pDist, dataRange, pSsim, SSIM_N, &w, &h, &work);
   if(rc != QC_OK) {
     return rc;
   }
@@ -558,16 +573,8 @@ int qc_fr_ms_ssim(const struct qc_plane *pRef, const struct qc_plane *pDist,
   size_t w, h, nQuarter; /* Current sides; floats per quarter plane */
   int rc, j;
 
-  if(pMsSsim == NULL) {
-    return QC_ERR_MISUSE;
-  }
-  rc = pair_check(pRef, pDist, MSSSIM_MIN_SIDE, 0, &w, &h);
-  if(rc == QC_OK) {
-    rc = qc_fr_range_check(dataRange);
-  }
-  if(rc == QC_OK) {
-    rc = ssim_work_new(w, &work);
-  }
+  rc = ssim_begin(pRef, pDist, dataRange, pMsSsim, MSSSIM_MIN_SIDE, &w, &h,
+                  &work);
   if(rc != QC_OK) {
     return rc;
   }

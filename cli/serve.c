@@ -37,9 +37,10 @@
 
 #include "cli.h"
 
-#define MAX_WORKERS 256
-#define MAX_ALLOW   256
-#define WORKER_NICE 10 /* Nice value of scoring threads, 0..19 */
+#define MAX_WORKERS  256
+#define MAX_ALLOW    256
+#define WORKER_NICE  10 /* Nice value of scoring threads, 0..19 */
+#define RECORD_TRIES 3  /* Tries to record one score before giving up */
 /* Scoring waits while images arrive (one stored in the last
  * RX_ACTIVE_MS), for at most DEFER_MAX_MS per busy spell (see
  * workerMain()), polling every DEFER_POLL_MS. */
@@ -313,6 +314,7 @@ static void *workerMain(void *pArg)
   struct cli_result *r = malloc(sizeof(*r));
   double ms = 0;
   int64_t deferSince = 0; /* monoMs() when this busy spell's wait began */
+  int nFail = 0;          /* Failed tries to record w->iScored */
   snprintf(zName, sizeof(zName), "worker-%d", (int)gettid());
   /* Reception first: this thread only (Linux nice is per thread). */
   if(setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0)
@@ -338,15 +340,22 @@ static void *workerMain(void *pArg)
     int rc =
         store_writer_run(n->pWriter, recordAndClaim, w, zErr, sizeof(zErr));
     if(rc != STORE_OK) {
-      /* Nothing of it was written: the scored image stays claimed and
-       * is scored again after a restart. */
-      cli_log("error", "event=score_failed id=%lld reason=%s",
-              (long long)w->iScored, cli_logq(q, sizeof(q), zErr));
-      w->iScored = 0;
+      /* Nothing of it was written.  A full disk may pass: the record is
+       * tried again a few times, a second apart; then the image stays
+       * claimed and is scored again after a restart. */
+      cli_log("error", "event=score_failed id=%lld attempt=%d reason=%s",
+              (long long)w->iScored, nFail + 1, cli_logq(q, sizeof(q), zErr));
+      if(++nFail >= RECORD_TRIES || !w->iScored) {
+        w->iScored = 0;
+        nFail = 0;
+      }
       if(!isStopping(n))
         waitForWork(n);
+      else if(w->iScored)
+        nFail = RECORD_TRIES - 1; /* Stopping: one last try */
       continue;
     }
+    nFail = 0;
     if(w->iScored)
       logScore(n, w, ms);
     w->iScored = 0;

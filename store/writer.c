@@ -46,10 +46,9 @@ struct writer_req {
   store_writer_fn xWork;    /* Work to run on the writer's connection */
   void *pArg;               /* Argument of xWork; caller's */
   int rc;                   /* OUT: status */
-  int isDone;               /* Set under the mutex when rc is
-                                         final */
-  char *zErr;               /* OUT: message, caller's buffer,
-                                         may be NULL */
+  int isDone;               /* Set under the mutex when rc is final */
+  char *zErr;               /* OUT: message, caller's buffer, may be
+                               NULL */
   size_t nErr;              /* Bytes of zErr */
   struct writer_req *pNext; /* Next in the queue or batch */
 };

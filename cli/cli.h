@@ -90,6 +90,12 @@ int cli_opt_next(const char *zCmd, const struct cli_opt *aOpt, int nOpt,
 /* Prints one --help line per option. */
 void cli_opt_help(FILE *out, const struct cli_opt *aOpt, int nOpt);
 
+struct cJSON;
+
+/* Prints the cJSON object o on one line of stdout and frees it (json.c).
+ * Returns 0, or -1 when o is NULL or out of memory. */
+int cli_json_line(struct cJSON *o);
+
 /* A growable list of file paths (paths.c). */
 struct cli_paths {
   char **az;   /* Paths, owned */

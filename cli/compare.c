@@ -239,7 +239,6 @@ static int printJson(const struct compareCfg *cfg, const struct compareIn *a,
                      double L, const double *aV)
 {
   cJSON *o = cJSON_CreateObject();
-  char *z;
 
   if(o == NULL)
     return -1;
@@ -257,13 +256,7 @@ static int printJson(const struct compareCfg *cfg, const struct compareIn *a,
   cJSON_AddBoolToObject(o, "identical", aV[0] == 0.0);
   for(int k = 0; k < N_METRIC; k++)
     jsonNum(o, aMetric[k].zName, aV[k]);
-  z = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  if(z == NULL)
-    return -1;
-  puts(z);
-  cJSON_free(z);
-  return 0;
+  return cli_json_line(o);
 }
 
 static void printTable(const struct compareCfg *cfg, const struct compareIn *a,

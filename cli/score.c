@@ -110,7 +110,6 @@ static int printJson(const char *zPath, const struct cli_result *r)
 {
   cJSON *o = cJSON_CreateObject();
   cJSON *m = cJSON_CreateObject();
-  char *z;
   if(o == NULL || m == NULL) {
     cJSON_Delete(o);
     cJSON_Delete(m);
@@ -142,13 +141,7 @@ static int printJson(const char *zPath, const struct cli_result *r)
   cJSON_AddStringToObject(o, "verdict", "unscored");
   cJSON_AddItemToObject(o, "reasons", cJSON_CreateArray());
   jsonStr(o, "error", r->zError);
-  z = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  if(z == NULL)
-    return -1;
-  puts(z);
-  cJSON_free(z);
-  return 0;
+  return cli_json_line(o);
 }
 
 static void printTableHead(void)

@@ -209,18 +209,6 @@ static cJSON *studyJson(const struct store_study *s)
   return o;
 }
 
-/* Prints a cJSON object on one line and frees it; returns 0 or -1. */
-static int printJsonLine(cJSON *o)
-{
-  char *z = o ? cJSON_PrintUnformatted(o) : NULL;
-  cJSON_Delete(o);
-  if(z == NULL)
-    return -1;
-  puts(z);
-  cJSON_free(z);
-  return 0;
-}
-
 /* State of one listing. */
 struct listRun {
   const struct readCfg *c; /* Options */
@@ -232,7 +220,7 @@ static int onStudyRow(void *pCtx, const struct store_study *s)
 {
   struct listRun *r = pCtx;
   if(r->c->json) {
-    r->nBad += printJsonLine(studyJson(s)) ? 1 : 0;
+    r->nBad += cli_json_line(studyJson(s)) ? 1 : 0;
   } else {
     if(r->nStudy == 0)
       printf("%-44s %-4s %9s %6s %-8s %-8s %s\n", "study", "mod", "instances",
@@ -368,7 +356,7 @@ int cli_show_main(int argc, char **argv)
     cli_errorf("study %s: %s", c.zStudy, store_errmsg(r.pDb));
     goto show_end;
   }
-  if(r.json && printJsonLine(r.pStudy)) {
+  if(r.json && cli_json_line(r.pStudy)) {
     r.pStudy = NULL;
     cli_errorf("out of memory formatting the study");
     goto show_end;

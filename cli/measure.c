@@ -243,36 +243,35 @@ void cli_measures_close(struct cli_measures *p)
   memset(p, 0, sizeof(*p));
 }
 
-/* The natural-scene models on the 0..255 input plane of frame iFrame
- * (qc_render_model_input()); a model that cannot score this image (too
- * small, constant) leaves its value NaN, and so absent. */
-static int measureModels(const struct qc_image *pImg, int32_t iFrame,
-                         const struct cli_measures *pM, struct cli_result *r)
+/* True if mask runs one of the natural-scene models. */
+static int wantsModels(uint32_t mask)
 {
-  size_t nPix = (size_t)pImg->nWidth * pImg->nHeight;
-  float *a = malloc(nPix * sizeof(float));
-  if(a == NULL)
-    return QC_ERR_NOMEM;
-  if(qc_render_model_input(pImg, iFrame, a) == QC_OK) {
-    struct qc_plane in = {a, pImg->nWidth, pImg->nHeight};
-    double v;
-    if(pM->pBrisqueOpencv &&
-       qc_brisque_score(pM->pBrisqueOpencv, &in, &v) == QC_OK)
-      r->brisqueOpencv = v;
-    if(pM->pBrisqueLive &&
-       qc_brisque_score(pM->pBrisqueLive, &in, &v) == QC_OK)
-      r->brisqueLive = v;
-    if(pM->pNiqe &&
-       qc_niqe_score(niqeFor(pM, r->meta.zModality), &in, &v) == QC_OK)
-      r->niqe = v;
-    if(wants(pM->mask, M_PIQE) && qc_piqe(&in, &v, NULL) == QC_OK)
-      r->piqe = v;
-  }
-  free(a);
-  return QC_OK;
+  return wants(mask, M_BRISQUE_CV) || wants(mask, M_BRISQUE_LIVE) ||
+         wants(mask, M_NIQE) || wants(mask, M_PIQE);
 }
 
-/* Measures the middle frame of pImg into r. */
+/* The natural-scene models on their 0..255 input plane in (see
+ * qc_render_model_input()); a model that cannot score this image (too
+ * small, constant) leaves its value NaN, and so absent. */
+static void measureModels(const struct qc_plane *pIn,
+                          const struct cli_measures *pM, struct cli_result *r)
+{
+  double v;
+  if(pM->pBrisqueOpencv &&
+     qc_brisque_score(pM->pBrisqueOpencv, pIn, &v) == QC_OK)
+    r->brisqueOpencv = v;
+  if(pM->pBrisqueLive && qc_brisque_score(pM->pBrisqueLive, pIn, &v) == QC_OK)
+    r->brisqueLive = v;
+  if(pM->pNiqe &&
+     qc_niqe_score(niqeFor(pM, r->meta.zModality), pIn, &v) == QC_OK)
+    r->niqe = v;
+  if(wants(pM->mask, M_PIQE) && qc_piqe(pIn, &v, NULL) == QC_OK)
+    r->piqe = v;
+}
+
+/* Measures the middle frame of pImg into r.  The models' input plane is
+ * rendered first when they run: for 12- and 16-bit images it is the
+ * display rendering sharpness needs, which is then not rendered again. */
 static int measure(const struct qc_image *pImg, const struct cli_measures *pM,
                    struct cli_result *r)
 {
@@ -280,8 +279,9 @@ static int measure(const struct qc_image *pImg, const struct cli_measures *pM,
   size_t nPix = (size_t)pImg->nWidth * pImg->nHeight;
   float *aLuma = malloc(nPix * sizeof(float));
   float *aDisp = malloc(nPix * sizeof(float));
-  int rc = QC_ERR_NOMEM;
-  if(aLuma == NULL || aDisp == NULL)
+  float *aModel = malloc(nPix * sizeof(float));
+  int hasModel = 0, isDisplay = 0, rc = QC_ERR_NOMEM;
+  if(aLuma == NULL || aDisp == NULL || aModel == NULL)
     goto measure_end;
   rc = qc_image_luma(pImg, iFrame, aLuma);
   if(rc)
@@ -296,17 +296,26 @@ static int measure(const struct qc_image *pImg, const struct cli_measures *pM,
   /* Images smaller than 3x3 have no interior: no noise or sharpness. */
   if(wants(pM->mask, M_NOISE) && qc_noise_immerkaer(&raw, &r->noise) != QC_OK)
     r->noise = NAN;
-  if(wants(pM->mask, M_SHARP) &&
-     qc_render_display(pImg, &raw, aDisp) == QC_OK) {
-    struct qc_plane disp = {aDisp, pImg->nWidth, pImg->nHeight};
-    if(qc_sharpness_laplacian_var(&disp, &r->sharp) != QC_OK)
-      r->sharp = NAN;
+  if(wantsModels(pM->mask))
+    hasModel =
+        qc_render_model_input(pImg, iFrame, aModel, &isDisplay) == QC_OK;
+  if(wants(pM->mask, M_SHARP)) {
+    const float *aD = hasModel && isDisplay ? aModel : aDisp;
+    if(aD == aModel || qc_render_display(pImg, &raw, aDisp) == QC_OK) {
+      struct qc_plane disp = {aD, pImg->nWidth, pImg->nHeight};
+      if(qc_sharpness_laplacian_var(&disp, &r->sharp) != QC_OK)
+        r->sharp = NAN;
+    }
   }
-  rc = measureModels(pImg, iFrame, pM, r);
-  r->hasMetrics = rc == QC_OK;
+  if(hasModel) {
+    struct qc_plane in = {aModel, pImg->nWidth, pImg->nHeight};
+    measureModels(&in, pM, r);
+  }
+  r->hasMetrics = 1;
 measure_end:
   free(aLuma);
   free(aDisp);
+  free(aModel);
   return rc;
 }
 

@@ -168,7 +168,7 @@ static int addFile(const struct trainCfg *cfg, qc_niqe_fit *pFit,
     result = -1;
     goto add_end;
   }
-  rc = qc_render_model_input(pImg, pImg->nFrames / 2, a);
+  rc = qc_render_model_input(pImg, pImg->nFrames / 2, a, NULL);
   if(rc == QC_OK) {
     struct qc_plane in = {a, pImg->nWidth, pImg->nHeight};
     rc = qc_niqe_fit_add_plane(pFit, &in, &nUsed);

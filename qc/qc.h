@@ -160,11 +160,14 @@ int qc_render_display(const struct qc_image *pImg, const struct qc_plane *pIn,
  *   - anything else: the luminance (qc_image_luma()) rendered by
  *     qc_render_display() (VOI window, else the robust 1..99 percentile
  *     window), not rounded.
+ * *pIsDisplay (pIsDisplay may be NULL) is set to 1 when the last rule
+ * applied, so that aOut is also the display rendering of the frame's
+ * luminance and a caller need not render it again, else 0.
  * Returns QC_OK, or the status of qc_image_luma() / qc_render_display()
  * (QC_ERR_MISUSE, QC_ERR_RANGE for a constant plane, QC_ERR_NOMEM).
  * Tests: tests/unit/test_qc_render.c */
 int qc_render_model_input(const struct qc_image *pImg, int32_t iFrame,
-                          float *aOut);
+                          float *aOut, int *pIsDisplay /* OUT, may be NULL */);
 
 /* Noise standard deviation by Immerkaer's fast method (J. Immerkaer, "Fast
  * Noise Variance Estimation", Computer Vision and Image Understanding

@@ -149,12 +149,28 @@ static void gray_from_rgb8(const float *aIn, size_t nPix, float *aOut)
   }
 }
 
+/* The luminance of frame iFrame rendered by qc_render_display(), into
+ * aOut.  In place: both renderings read sample i before writing sample
+ * i, and the percentile selection works on its own copy of the keys. */
+static int render_luma_display(const struct qc_image *pImg, int32_t iFrame,
+                               float *aOut)
+{
+  int rc = qc_image_luma(pImg, iFrame, aOut);
+
+  if(rc == QC_OK) {
+    struct qc_plane luma = {aOut, pImg->nWidth, pImg->nHeight};
+    rc = qc_render_display(pImg, &luma, aOut);
+  }
+  return rc;
+}
+
 /* Input of the 8-bit models; see qc.h for the rule. */
 int qc_render_model_input(const struct qc_image *pImg, int32_t iFrame,
-                          float *aOut)
+                          float *aOut, int *pIsDisplay)
 {
   const float *aIn = qc_image_frame(pImg, iFrame); /* Frame's samples */
   size_t nPix;                                     /* Pixels in it */
+  int isDisplay = 0;                               /* Display rule used */
   int rc;
 
   if(aIn == NULL || aOut == NULL) {
@@ -163,19 +179,17 @@ int qc_render_model_input(const struct qc_image *pImg, int32_t iFrame,
   nPix = (size_t)pImg->nWidth * (size_t)pImg->nHeight;
   if(pImg->nChannels == 3 && pImg->bitsStored <= 8) {
     gray_from_rgb8(aIn, nPix, aOut);
-    return QC_OK;
-  }
-  if(pImg->nChannels == 1 && pImg->bitsStored <= 8 && !pImg->isSigned &&
-     !pImg->hasWindow && is_byte_plane(aIn, nPix)) {
+    rc = QC_OK;
+  } else if(pImg->nChannels == 1 && pImg->bitsStored <= 8 && !pImg->isSigned &&
+            !pImg->hasWindow && is_byte_plane(aIn, nPix)) {
     memcpy(aOut, aIn, nPix * sizeof(float));
-    return QC_OK;
+    rc = QC_OK;
+  } else {
+    isDisplay = 1;
+    rc = render_luma_display(pImg, iFrame, aOut);
   }
-  rc = qc_image_luma(pImg, iFrame, aOut);
-  if(rc == QC_OK) {
-    /* In place: both renderings read sample i before writing sample i,
-     * and the percentile selection works on its own copy of the keys. */
-    struct qc_plane luma = {aOut, pImg->nWidth, pImg->nHeight};
-    rc = qc_render_display(pImg, &luma, aOut);
+  if(pIsDisplay != NULL) {
+    *pIsDisplay = isDisplay;
   }
   return rc;
 }

@@ -12,7 +12,7 @@
  * window, a window narrower than 1, NaN samples, NULL arguments.  Then the
  * input rule of the 8-bit models (qc_render_model_input()): 8-bit RGB
  * against OpenCV's grey conversion, 8-bit grey kept as it is, everything
- * else rendered.
+ * else rendered (and said so through *pIsDisplay).
  */
 #include "test_util.h" /* First: C headers, then cmocka */
 
@@ -288,6 +288,7 @@ static void test_qc_render_model_input_rgb8_matches_opencv(void **state)
   struct qc_image *pImg;
   float *aRef, *aOut;
   size_t i, n;
+  int isDisplay = -1;
 
   (void)state;
   tu_plane_load("rgb8_64x48", 3, &x);
@@ -296,7 +297,8 @@ static void test_qc_render_model_input_rgb8_matches_opencv(void **state)
   aOut = malloc(n * sizeof(float));
   assert_non_null(aOut);
   pImg = image_of(x.a, x.nWidth, x.nHeight, 3, 8);
-  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut, &isDisplay), QC_OK);
+  assert_int_equal(isDisplay, 0);
   for(i = 0; i < n; i++) {
     if(aOut[i] != aRef[i]) {
       fail_msg("pixel %zu: got %g, OpenCV %g", i, aOut[i], aRef[i]);
@@ -320,9 +322,11 @@ static void test_qc_render_model_input_grey_rule(void **state)
   struct qc_plane planeFrac = {aFrac, 3, 2};
   struct qc_image *pImg = image_of(a, 3, 2, 1, 8);
   size_t i;
+  int isDisplay = -1;
 
   (void)state;
-  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut, &isDisplay), QC_OK);
+  assert_int_equal(isDisplay, 0);
   for(i = 0; i < 6; i++) {
     assert_true(aOut[i] == a[i]);
   }
@@ -331,21 +335,27 @@ static void test_qc_render_model_input_grey_rule(void **state)
   pImg->windowCenter = 100.0;
   pImg->windowWidth = 50.0;
   assert_int_equal(qc_render_display(pImg, &plane, aWant), QC_OK);
-  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  isDisplay = -1;
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut, &isDisplay), QC_OK);
+  assert_int_equal(isDisplay, 1);
   assert_memory_equal(aOut, aWant, sizeof(aOut));
   assert_true(aOut[1] == 0.0f && aOut[3] == 255.0f);
   /* 12 bits, no window: the robust window. */
   pImg->hasWindow = 0;
   pImg->bitsStored = 12;
   assert_int_equal(qc_render_display(pImg, &plane, aWant), QC_OK);
-  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  isDisplay = -1;
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut, &isDisplay), QC_OK);
+  assert_int_equal(isDisplay, 1);
   assert_memory_equal(aOut, aWant, sizeof(aOut));
   assert_true(aOut[0] == 0.0f && aOut[5] == 255.0f);
   qc_image_free(pImg);
   /* 8 bits but not integers 0..255 (a rescale): rendered too. */
   pImg = image_of(aFrac, 3, 2, 1, 8);
   assert_int_equal(qc_render_display(pImg, &planeFrac, aWant), QC_OK);
-  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_OK);
+  isDisplay = -1;
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut, &isDisplay), QC_OK);
+  assert_int_equal(isDisplay, 1);
   assert_memory_equal(aOut, aWant, sizeof(aOut));
   assert_true(aOut[0] == 0.0f);
   qc_image_free(pImg);
@@ -358,11 +368,11 @@ static void test_qc_render_model_input_bad_args_return_status(void **state)
   struct qc_image *pImg = image_of(a, 2, 2, 1, 12);
 
   (void)state;
-  assert_int_equal(qc_render_model_input(NULL, 0, aOut), QC_ERR_MISUSE);
-  assert_int_equal(qc_render_model_input(pImg, 1, aOut), QC_ERR_MISUSE);
-  assert_int_equal(qc_render_model_input(pImg, 0, NULL), QC_ERR_MISUSE);
+  assert_int_equal(qc_render_model_input(NULL, 0, aOut, NULL), QC_ERR_MISUSE);
+  assert_int_equal(qc_render_model_input(pImg, 1, aOut, NULL), QC_ERR_MISUSE);
+  assert_int_equal(qc_render_model_input(pImg, 0, NULL, NULL), QC_ERR_MISUSE);
   /* A constant 12-bit plane has no robust window. */
-  assert_int_equal(qc_render_model_input(pImg, 0, aOut), QC_ERR_RANGE);
+  assert_int_equal(qc_render_model_input(pImg, 0, aOut, NULL), QC_ERR_RANGE);
   qc_image_free(pImg);
 }
 

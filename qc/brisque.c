@@ -270,6 +270,16 @@ static int yml_word_is(const char *z, const char *zWant)
          (z[n] == '\0' || z[n] == '\n' || z[n] == '\r' || z[n] == ' ');
 }
 
+/* Allocates p's support vectors and coefficients for nSv vectors (freed
+ * with the model).  Returns QC_OK or QC_ERR_NOMEM. */
+static int alloc_sv(struct qc_brisque_model *p, long nSv)
+{
+  p->nSv = (int32_t)nSv;
+  p->aSv = malloc((size_t)nSv * QC_BRISQUE_NFEAT * sizeof(double));
+  p->aCoef = malloc((size_t)nSv * sizeof(double));
+  return p->aSv == NULL || p->aCoef == NULL ? QC_ERR_NOMEM : QC_OK;
+}
+
 /* Parses an OpenCV ml::SVM YAML model (format 3) into p. */
 static int load_opencv_model(struct qc_brisque_model *p, const char *zPath,
                              const char *z, char *zErr, size_t nErr)
@@ -303,10 +313,7 @@ static int load_opencv_model(struct qc_brisque_model *p, const char *zPath,
               MAX_SV);
     return QC_ERR_RANGE;
   }
-  p->nSv = (int32_t)nSv;
-  p->aSv = malloc((size_t)nSv * QC_BRISQUE_NFEAT * sizeof(double));
-  p->aCoef = malloc((size_t)nSv * sizeof(double));
-  if(p->aSv == NULL || p->aCoef == NULL) {
+  if(alloc_sv(p, nSv) != QC_OK) {
     return QC_ERR_NOMEM;
   }
   q = yml_key(z, "support_vectors");
@@ -471,10 +478,7 @@ static int load_libsvm_model(struct qc_brisque_model *p, const char *zPath,
               zPath, MAX_SV);
     return QC_ERR_RANGE;
   }
-  p->nSv = (int32_t)nSv;
-  p->aSv = malloc((size_t)nSv * QC_BRISQUE_NFEAT * sizeof(double));
-  p->aCoef = malloc((size_t)nSv * sizeof(double));
-  if(p->aSv == NULL || p->aCoef == NULL) {
+  if(alloc_sv(p, nSv) != QC_OK) {
     return QC_ERR_NOMEM;
   }
   for(i = 0; i < p->nSv; i++) {

@@ -133,9 +133,11 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
   uint16_t status = readHeader(pInst, &m);
   if(status)
     return status;
-  int rc = store_archive_commit(n->pArchive, pInst->zTempPath, m.zStudyUid,
-                                m.zSeriesUid, m.zSopInstanceUid, zFinal,
-                                sizeof(zFinal), &outcome);
+  /* Placed, its name made durable by the writer's one fsync of the
+   * series folder for all images of the same transaction. */
+  int rc = store_archive_place(n->pArchive, pInst->zTempPath, m.zStudyUid,
+                               m.zSeriesUid, m.zSopInstanceUid, zFinal,
+                               sizeof(zFinal), &outcome);
   if(rc != STORE_OK) {
     status = rc == STORE_ERR_INVALID ? 0xC000 : 0xA700;
     cli_log("error",
@@ -150,7 +152,7 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
   in.zTransferSyntax = pInst->zTransferSyntax;
   in.zCallingAet = pInst->zCallingAet;
   in.nFileSize = (int64_t)pInst->nBytes;
-  rc = store_writer_receive(n->pWriter, &in, &id, zErr, sizeof(zErr));
+  rc = store_writer_receive_placed(n->pWriter, &in, &id, zErr, sizeof(zErr));
   if(rc != STORE_OK) {
     /* Not indexed, so not acknowledged: a new file leaves the archive. */
     if(outcome != STORE_ARCHIVE_SAME)

@@ -672,8 +672,12 @@ OFCondition scpHandler::receiveToFile(int fd, T_ASC_PresentationContextID id,
         nKicked = nWritten;
       }
     }
-    if(pdv.lastPDV)
+    if(pdv.lastPDV) {
+      /* The tail too, while the header is read. */
+      if(fd >= 0 && *pErr == 0 && nWritten > nKicked)
+        startWriteback(fd, nKicked);
       return EC_Normal;
+    }
   }
 }
 

@@ -7,8 +7,10 @@
  * Durability without partial files: a file is received into <dir>/.tmp,
  * fsynced, then made visible under its final name in one step (a hard
  * link, or a rename where the file system has no hard links), and the
- * directory holding the new name is fsynced; every directory created on
- * the way has its parent fsynced first.  A hard link is used rather than
+ * directory holding the new name is fsynced (by store_archive_commit(),
+ * or, after store_archive_place(), by the writer, once per directory for
+ * all the images of one transaction); every directory created on the way
+ * has its parent fsynced first.  A hard link is used rather than
  * rename() because rename() silently replaces an existing file, while
  * link() fails with EEXIST: two associations storing the same SOP
  * Instance UID at once can never overwrite each other, across threads
@@ -25,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,20 +125,46 @@ int store_uid_valid(const char *z)
   return n > 0 && !isDot;
 }
 
-/* fsyncs directory zDir so that entries made in it survive a crash.
- * File systems that cannot sync a directory (EINVAL) are let through. */
+int storeSyncDir(const char *zDir, size_t nDir, char *zErr, size_t nErr)
+{
+  char zPath[PATH_MAX]; /* zDir, terminated */
+  char zSys[128];       /* strerror_r() text */
+  const char *zWhat;    /* The call that failed */
+  int fd;               /* The directory */
+  int iErrno;           /* errno of the failure */
+
+  if(nDir >= sizeof zPath) {
+    snprintf(zErr, nErr, "directory name of %zu bytes is too long", nDir);
+    return STORE_MISUSE;
+  }
+  memcpy(zPath, zDir, nDir);
+  zPath[nDir] = '\0';
+  fd = open(zPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if(fd >= 0 && (fsync(fd) == 0 || errno == EINVAL)) {
+    close(fd);
+    return STORE_OK;
+  }
+  iErrno = errno;
+  zWhat = fd < 0 ? "cannot open directory" : "cannot sync directory";
+  if(fd >= 0) {
+    close(fd);
+  }
+  if(strerror_r(iErrno, zSys, sizeof zSys) != 0) {
+    snprintf(zSys, sizeof zSys, "errno %d", iErrno);
+  }
+  snprintf(zErr, nErr, "%s %s: %s", zWhat, zPath, zSys);
+  return STORE_ERR_IO;
+}
+
+/* fsyncs directory zDir so that entries made in it survive a crash. */
 static int syncDir(char *zErr, const char *zDir)
 {
-  int fd = open(zDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int rc = STORE_OK; /* Status */
+  char zMsg[STORE_ERRMSG_MAX - 16]; /* storeSyncDir()'s message */
+  int rc = storeSyncDir(zDir, strlen(zDir), zMsg, sizeof zMsg);
 
-  if(fd < 0) {
-    return sysErr(zErr, "cannot open directory", zDir);
+  if(rc != STORE_OK) {
+    msgErr(zErr, rc, "archive: %s", zMsg);
   }
-  if(fsync(fd) != 0 && errno != EINVAL) {
-    rc = sysErr(zErr, "cannot sync directory", zDir);
-  }
-  close(fd);
   return rc;
 }
 
@@ -611,7 +640,7 @@ static int place(store_archive *a, char *zErr, const char *zTemp,
 static int commitSteps(store_archive *a, char *zErr, const char *zTemp,
                        const char *zStudy, const char *zSeries,
                        const char *zSop, size_t nFinal, struct arch_paths *pP,
-                       int *pOutcome)
+                       int *pOutcome, int isSync)
 {
   int rc; /* Status */
 
@@ -626,8 +655,8 @@ static int commitSteps(store_archive *a, char *zErr, const char *zTemp,
   if(rc == STORE_OK &&
      strlen(pP->zSeriesDir) + 1 + strlen(zSop) + sizeof ".v999.dcm" > nFinal) {
     rc = msgErr(zErr, STORE_MISUSE,
-                "store_archive_commit: nFinal %zu is too small for paths "
-                "in %s",
+                "%s: nFinal %zu is too small for paths in %s",
+                isSync ? "store_archive_commit" : "store_archive_place",
                 nFinal, pP->zSeriesDir);
   }
   if(rc == STORE_OK) {
@@ -636,7 +665,7 @@ static int commitSteps(store_archive *a, char *zErr, const char *zTemp,
   if(rc == STORE_OK) {
     rc = place(a, zErr, zTemp, zSop, pP, pOutcome);
   }
-  if(rc == STORE_OK) {
+  if(rc == STORE_OK && isSync) {
     rc = syncDir(zErr, pP->zSeriesDir);
     if(rc != STORE_OK && *pOutcome != STORE_ARCHIVE_SAME) {
       /* Not known to be durable: take it back, the sender will retry. */
@@ -646,10 +675,11 @@ static int commitSteps(store_archive *a, char *zErr, const char *zTemp,
   return rc;
 }
 
-int store_archive_commit(store_archive *a, const char *zTemp,
+/* store_archive_commit() (isSync 1) and store_archive_place() (0). */
+static int commitOrPlace(store_archive *a, const char *zTemp,
                          const char *zStudy, const char *zSeries,
                          const char *zSop, char *zFinal, size_t nFinal,
-                         int *pOutcome)
+                         int *pOutcome, int isSync)
 {
   char zErr[STORE_ERRMSG_MAX];   /* Message of a failure */
   struct arch_paths paths = {0}; /* Paths of this commit */
@@ -659,12 +689,12 @@ int store_archive_commit(store_archive *a, const char *zTemp,
   if(a == NULL || !a->isOpen || zTemp == NULL || zFinal == NULL ||
      nFinal == 0 || pOutcome == NULL) {
     rc = msgErr(zErr, STORE_MISUSE,
-                "store_archive_commit: NULL or failed handle, or NULL "
-                "argument");
+                "%s: NULL or failed handle, or NULL argument",
+                isSync ? "store_archive_commit" : "store_archive_place");
   } else {
     STORE_ASSERT(a->iMagic == ARCHIVE_MAGIC);
     rc = commitSteps(a, zErr, zTemp, zStudy, zSeries, zSop, nFinal, &paths,
-                     &outcome);
+                     &outcome, isSync);
   }
   if(rc == STORE_OK) {
     snprintf(zFinal, nFinal, "%s", paths.zFinal);
@@ -682,4 +712,22 @@ int store_archive_commit(store_archive *a, const char *zTemp,
   }
   free(paths.zStudyDir); /* the one allocation */
   return rc;
+}
+
+int store_archive_commit(store_archive *a, const char *zTemp,
+                         const char *zStudy, const char *zSeries,
+                         const char *zSop, char *zFinal, size_t nFinal,
+                         int *pOutcome)
+{
+  return commitOrPlace(a, zTemp, zStudy, zSeries, zSop, zFinal, nFinal,
+                       pOutcome, 1);
+}
+
+int store_archive_place(store_archive *a, const char *zTemp,
+                        const char *zStudy, const char *zSeries,
+                        const char *zSop, char *zFinal, size_t nFinal,
+                        int *pOutcome)
+{
+  return commitOrPlace(a, zTemp, zStudy, zSeries, zSop, zFinal, nFinal,
+                       pOutcome, 0);
 }

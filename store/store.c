@@ -215,38 +215,23 @@ static int isMemoryPath(const char *zPath)
 }
 
 /* fsync()s the directory holding zPath so that a newly created entry
- * survives a crash.  File systems that cannot sync a directory (EINVAL)
- * are let through. */
+ * survives a crash. */
 static int syncDir(store *p, const char *zPath)
 {
   const char *zSlash = strrchr(zPath, '/'); /* End of the directory part */
-  char *zDir;                               /* The directory, owned */
-  int fd = -1;                              /* Open directory */
-  int rc = STORE_OK;                        /* Status */
+  char zMsg[STORE_ERRMSG_MAX - 32];         /* storeSyncDir()'s message */
+  int rc;                                   /* Status */
 
   if(zSlash == NULL) {
-    zDir = strdup(".");
+    rc = storeSyncDir(".", 1, zMsg, sizeof zMsg);
   } else {
-    zDir = strndup(zPath, zSlash == zPath ? 1 : (size_t)(zSlash - zPath));
+    rc = storeSyncDir(zPath, zSlash == zPath ? 1 : (size_t)(zSlash - zPath),
+                      zMsg, sizeof zMsg);
   }
-  if(zDir == NULL) {
-    return storeErr(p, STORE_ERR_NOMEM, "store_open: %s: out of memory",
-                    zPath);
+  if(rc != STORE_OK) {
+    return storeErr(p, rc, "store_open: %s", zMsg);
   }
-  fd = open(zDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if(fd < 0) {
-    rc = errnoErr(p, STORE_ERR_IO, "cannot open directory", zDir);
-    goto sync_end;
-  }
-  if(fsync(fd) != 0 && errno != EINVAL) {
-    rc = errnoErr(p, STORE_ERR_IO, "cannot sync directory", zDir);
-  }
-sync_end:
-  if(fd >= 0) {
-    close(fd);
-  }
-  free(zDir);
-  return rc;
+  return STORE_OK;
 }
 
 /* Creates zPath with mode 0600 if it does not exist yet.  An empty file

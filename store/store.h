@@ -321,6 +321,17 @@ int store_archive_commit(store_archive *pArchive, const char *zTempPath,
                          const char *zSop, char *zFinal, size_t nFinal,
                          int *pOutcome /* OUT: store_archive_outcome */);
 
+/* store_archive_commit() without its last step: the series directory is
+ * not fsynced, so the new name is not yet durable.  For a caller that
+ * records the instance with store_writer_receive_placed(), which syncs
+ * the directory once for every image of its transaction.  Same
+ * arguments, results and failures otherwise.
+ * Tests: tests/unit/test_store_archive.c */
+int store_archive_place(store_archive *pArchive, const char *zTempPath,
+                        const char *zStudy, const char *zSeries,
+                        const char *zSop, char *zFinal, size_t nFinal,
+                        int *pOutcome /* OUT: store_archive_outcome */);
+
 /* ---- Receiving: group-commit writer --------------------------------- */
 
 /* The single writer of the node's database.  It owns its own connection
@@ -360,6 +371,20 @@ int store_writer_receive(store_writer *pWriter,
                          int64_t *piId /* OUT: row id, may be NULL */,
                          char *zErr /* OUT: message, may be NULL */,
                          size_t nErr);
+
+/* store_writer_receive() for a file that store_archive_place() has just
+ * placed at pInst->zFilePath: before the COMMIT that holds its rows, the
+ * writer fsyncs the directory of that path, once per directory for all
+ * the images of the transaction, so that the name is durable when this
+ * returns STORE_OK.  If a directory cannot be synced, nothing of that
+ * transaction is committed and every request in it fails with
+ * STORE_ERR_IO and the message; the caller removes the file it placed,
+ * as after any failure. */
+int store_writer_receive_placed(store_writer *pWriter,
+                                const struct store_instance *pInst,
+                                int64_t *piId /* OUT: row id, may be NULL */,
+                                char *zErr /* OUT: message, may be NULL */,
+                                size_t nErr);
 
 /* Work for store_writer_run(): runs on the writer thread with the
  * writer's connection, inside its open transaction (so functions that

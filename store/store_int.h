@@ -222,6 +222,14 @@ int storeReceiveOne(store *pStore, const struct store_instance *pInst,
  * of an older version; NULL when out of range. */
 const char *storeMigrationSql(int i);
 
+/* fsyncs the directory named by the first nDir bytes of zDir (archive.c)
+ * so that entries made in it survive a crash; file systems that cannot
+ * sync a directory (EINVAL) are let through.  Returns STORE_OK, or
+ * STORE_ERR_IO with "cannot open|sync directory <dir>: <strerror>" in
+ * zErr (nErr bytes), or STORE_MISUSE for a name of PATH_MAX bytes or
+ * more. */
+int storeSyncDir(const char *zDir, size_t nDir, char *zErr, size_t nErr);
+
 /* Test hooks of the writer (writer.c).  storeWriterHold(w, 1) keeps the
  * writer thread from taking requests until storeWriterHold(w, 0), so a
  * test can queue several and see them committed as one batch;
@@ -231,5 +239,9 @@ const char *storeMigrationSql(int i);
 void storeWriterHold(store_writer *pWriter, int isHeld);
 int storeWriterWaiting(store_writer *pWriter);
 void storeWriterMaxBatch(store_writer *pWriter, int nMax);
+
+/* Directories the writer has fsynced for store_writer_receive_placed()
+ * since it opened (writer.c). */
+int64_t storeWriterDirSyncs(store_writer *pWriter);
 
 #endif /* DICOMQC_STORE_INT_H */

@@ -16,6 +16,12 @@
  * savepoint and fails alone; if SQLite itself abandons the transaction
  * (disk full, I/O error), every request in it fails with that message.
  *
+ * Files placed by store_archive_place() come with their path
+ * (store_writer_receive_placed()): before each COMMIT the writer fsyncs
+ * the folders holding them, each folder once, so images of one series
+ * arriving together share that fsync too; the names are durable before
+ * any of their rows is.
+ *
  * The scoring workers write through it too (store_writer_run(): claim
  * the next image, record a score): one writer means no thread ever waits
  * on SQLite's write lock (whose busy handler sleeps a millisecond or
@@ -50,6 +56,8 @@ struct writer_req {
   char *zErr;               /* OUT: message, caller's buffer, may be
                                NULL */
   size_t nErr;              /* Bytes of zErr */
+  const char *zSyncPath;    /* Placed file whose directory must be synced
+                               before the commit, or NULL */
   struct writer_req *pNext; /* Next in the queue or batch */
 };
 
@@ -71,6 +79,7 @@ struct store_writer {
   int nMaxBatch;               /* Requests per transaction, 0 = all */
   int64_t nBatch;              /* Transactions run */
   int64_t nRequest;            /* Requests they held */
+  int64_t nDirSync;            /* Directories fsynced before commits */
   int hasErr;                  /* 1 when open failed */
   char zErr[STORE_ERRMSG_MAX]; /* Why open failed */
 };
@@ -98,12 +107,78 @@ static void failRange(struct writer_req *pFirst, struct writer_req *pStop,
   }
 }
 
-/* Commits the transaction holding pFirst..pStop, or fails them all. */
-static void commitRange(store *p, struct writer_req *pFirst,
-                        struct writer_req *pStop)
+/* Bytes of the directory part of zPath ("." when there is none). */
+static size_t dirLength(const char *zPath)
 {
-  int rc = store_commit(p); /* Status */
+  const char *zSlash = strrchr(zPath, '/'); /* Last separator */
 
+  if(zSlash == NULL) {
+    return 0;
+  }
+  return zSlash == zPath ? 1 : (size_t)(zSlash - zPath);
+}
+
+/* 1 if a request before pReq in pFirst.. still in the transaction has the
+ * directory of pReq's file (whose directory part is nDir bytes). */
+static int dirSeen(struct writer_req *pFirst, struct writer_req *pReq,
+                   size_t nDir)
+{
+  struct writer_req *pOld; /* Earlier request */
+
+  for(pOld = pFirst; pOld != pReq; pOld = pOld->pNext) {
+    if(pOld->rc == STORE_OK && pOld->zSyncPath != NULL &&
+       dirLength(pOld->zSyncPath) == nDir &&
+       memcmp(pOld->zSyncPath, pReq->zSyncPath, nDir) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* fsyncs, once each, the directories of the placed files of the
+ * requests pFirst..pStop that succeeded.  Returns STORE_OK, or the
+ * status of the first failure with its message in zErr. */
+static int syncDirs(struct writer_req *pFirst, struct writer_req *pStop,
+                    int *pnSync, char *zErr, size_t nErr)
+{
+  struct writer_req *pReq; /* Request in the range */
+  size_t nDir;             /* Bytes of its directory name */
+  int rc;                  /* Status */
+
+  for(pReq = pFirst; pReq != pStop; pReq = pReq->pNext) {
+    if(pReq->rc != STORE_OK || pReq->zSyncPath == NULL) {
+      continue;
+    }
+    nDir = dirLength(pReq->zSyncPath);
+    if(dirSeen(pFirst, pReq, nDir)) {
+      continue;
+    }
+    rc = nDir == 0 ? storeSyncDir(".", 1, zErr, nErr)
+                   : storeSyncDir(pReq->zSyncPath, nDir, zErr, nErr);
+    if(rc != STORE_OK) {
+      return rc;
+    }
+    (*pnSync)++;
+  }
+  return STORE_OK;
+}
+
+/* Commits the transaction holding pFirst..pStop, after syncing the
+ * directories of their placed files (counted in *pnSync), or fails them
+ * all. */
+static void commitRange(store *p, struct writer_req *pFirst,
+                        struct writer_req *pStop, int *pnSync)
+{
+  char zErr[STORE_ERRMSG_MAX]; /* Message of a directory sync */
+  int rc;                      /* Status */
+
+  rc = syncDirs(pFirst, pStop, pnSync, zErr, sizeof zErr);
+  if(rc != STORE_OK) {
+    failRange(pFirst, pStop, rc, zErr);
+    (void)store_rollback(p);
+    return;
+  }
+  rc = store_commit(p);
   if(rc != STORE_OK) {
     failRange(pFirst, pStop, rc, store_errmsg(p));
     (void)store_rollback(p);
@@ -145,9 +220,10 @@ static void runOne(store *p, struct writer_req *pReq)
 
 /* Runs a batch: one transaction, one savepoint per request.  If SQLite
  * rolls the transaction back by itself, the requests already in it fail
- * and the rest go on in a new one. */
-static void runBatch(store *p, struct writer_req *pBatch)
+ * and the rest go on in a new one.  Returns the directories synced. */
+static int runBatch(store *p, struct writer_req *pBatch)
 {
+  int nSync = 0;                    /* Directories synced */
   struct writer_req *pFirst = NULL; /* First request of the open txn */
   struct writer_req *pReq;          /* Request being run */
   int rc;                           /* Status */
@@ -159,7 +235,7 @@ static void runBatch(store *p, struct writer_req *pBatch)
         for(; pReq != NULL; pReq = pReq->pNext) {
           reqFail(pReq, rc, store_errmsg(p));
         }
-        return;
+        return nSync;
       }
       pFirst = pReq;
     }
@@ -170,8 +246,9 @@ static void runBatch(store *p, struct writer_req *pBatch)
     }
   }
   if(pFirst != NULL) {
-    commitRange(p, pFirst, NULL);
+    commitRange(p, pFirst, NULL, &nSync);
   }
+  return nSync;
 }
 
 /* Takes up to nMaxBatch waiting requests off the list.  Under the mutex. */
@@ -202,6 +279,7 @@ static void *writerMain(void *pArg)
   struct writer_req *pBatch; /* Requests of one transaction */
   struct writer_req *pReq;   /* One of them */
   int n;                     /* How many */
+  int nSync;                 /* Directories they synced */
 
   pthread_mutex_lock(&w->mu);
   for(;;) {
@@ -213,8 +291,9 @@ static void *writerMain(void *pArg)
     }
     pBatch = takeBatch(w, &n);
     pthread_mutex_unlock(&w->mu);
-    runBatch(w->pStore, pBatch);
+    nSync = runBatch(w->pStore, pBatch);
     pthread_mutex_lock(&w->mu);
+    w->nDirSync += nSync;
     w->nBatch++;
     w->nRequest += n;
     while(pBatch != NULL) {
@@ -326,29 +405,10 @@ static int receiveWork(store *p, void *pArg)
   return storeReceiveOne(p, pA->pInst, &pA->iId);
 }
 
-int store_writer_receive(store_writer *w, const struct store_instance *pInst,
-                         int64_t *piId, char *zErr, size_t nErr)
-{
-  struct receive_arg arg = {pInst, 0}; /* Work and its result */
-  int rc;                              /* Status */
-
-  if(w == NULL || w->pStore == NULL || pInst == NULL) {
-    if(zErr != NULL && nErr > 0) {
-      snprintf(zErr, nErr,
-               "store_writer_receive: NULL or failed writer, "
-               "or NULL pInst");
-    }
-    return STORE_MISUSE;
-  }
-  rc = store_writer_run(w, receiveWork, &arg, zErr, nErr);
-  if(rc == STORE_OK && piId != NULL) {
-    *piId = arg.iId;
-  }
-  return rc;
-}
-
-int store_writer_run(store_writer *w, store_writer_fn xWork, void *pArg,
-                     char *zErr, size_t nErr)
+/* Queues a request for xWork and waits for it (zSyncPath: see
+ * struct writer_req). */
+static int runRequest(store_writer *w, store_writer_fn xWork, void *pArg,
+                      const char *zSyncPath, char *zErr, size_t nErr)
 {
   struct writer_req req; /* This call's request */
 
@@ -357,6 +417,7 @@ int store_writer_run(store_writer *w, store_writer_fn xWork, void *pArg,
   req.pArg = pArg;
   req.zErr = zErr;
   req.nErr = nErr;
+  req.zSyncPath = zSyncPath;
   if(w == NULL || w->pStore == NULL || xWork == NULL) {
     reqFail(&req, STORE_MISUSE,
             "store_writer_run: NULL or failed writer, or NULL xWork");
@@ -364,6 +425,50 @@ int store_writer_run(store_writer *w, store_writer_fn xWork, void *pArg,
   }
   STORE_ASSERT(w->iMagic == WRITER_MAGIC);
   return submit(w, &req);
+}
+
+/* store_writer_receive() and, with isPlaced, store_writer_receive_placed(). */
+static int receive(store_writer *w, const struct store_instance *pInst,
+                   int isPlaced, int64_t *piId, char *zErr, size_t nErr)
+{
+  struct receive_arg arg = {pInst, 0}; /* Work and its result */
+  int rc;                              /* Status */
+
+  if(w == NULL || w->pStore == NULL || pInst == NULL ||
+     (isPlaced && pInst->zFilePath == NULL)) {
+    if(zErr != NULL && nErr > 0) {
+      snprintf(zErr, nErr, "%s: NULL or failed writer, or NULL pInst%s",
+               isPlaced ? "store_writer_receive_placed"
+                        : "store_writer_receive",
+               isPlaced ? " or zFilePath" : "");
+    }
+    return STORE_MISUSE;
+  }
+  rc = runRequest(w, receiveWork, &arg, isPlaced ? pInst->zFilePath : NULL,
+                  zErr, nErr);
+  if(rc == STORE_OK && piId != NULL) {
+    *piId = arg.iId;
+  }
+  return rc;
+}
+
+int store_writer_receive(store_writer *w, const struct store_instance *pInst,
+                         int64_t *piId, char *zErr, size_t nErr)
+{
+  return receive(w, pInst, 0, piId, zErr, nErr);
+}
+
+int store_writer_receive_placed(store_writer *w,
+                                const struct store_instance *pInst,
+                                int64_t *piId, char *zErr, size_t nErr)
+{
+  return receive(w, pInst, 1, piId, zErr, nErr);
+}
+
+int store_writer_run(store_writer *w, store_writer_fn xWork, void *pArg,
+                     char *zErr, size_t nErr)
+{
+  return runRequest(w, xWork, pArg, NULL, zErr, nErr);
 }
 
 void store_writer_stats(store_writer *w, int64_t *pnBatch, int64_t *pnRequest)
@@ -430,6 +535,16 @@ int storeWriterWaiting(store_writer *w)
 
   pthread_mutex_lock(&w->mu);
   n = w->nWaiting;
+  pthread_mutex_unlock(&w->mu);
+  return n;
+}
+
+int64_t storeWriterDirSyncs(store_writer *w)
+{
+  int64_t n; /* Copy taken under the mutex */
+
+  pthread_mutex_lock(&w->mu);
+  n = w->nDirSync;
   pthread_mutex_unlock(&w->mu);
   return n;
 }

@@ -470,6 +470,53 @@ static void test_store_archive_commit_misuse_removes_temp(void **state)
   store_archive_close(a);
 }
 
+/* store_archive_place(): the same placement and duplicate rules as
+ * commit (new, identical, new version), the folder sync left to the
+ * caller (store_writer_receive_placed(); tested in test_store_writer). */
+static void test_store_archive_place_follows_the_commit_rules(void **state)
+{
+  struct tsu_dir *pTmp = *state;
+  char zRoot[700];
+  store_archive *a = openArchive(pTmp, zRoot, sizeof zRoot);
+  char zTemp[900];
+  char zFinal[1024];
+  char zWant[1024];
+  int outcome = 0;
+
+  writeTemp(a, "placed once", zTemp, sizeof zTemp);
+  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
+                                       sizeof zFinal, &outcome),
+                   STORE_OK);
+  assert_int_equal(outcome, STORE_ARCHIVE_NEW);
+  snprintf(zWant, sizeof zWant, "%s/%s/%s/%s.dcm", zRoot, STUDY, SERIES, SOP);
+  assert_string_equal(zFinal, zWant);
+  assertFile(zFinal, "placed once");
+  assert_false(fileExists(zTemp));
+  writeTemp(a, "placed once", zTemp, sizeof zTemp);
+  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
+                                       sizeof zFinal, &outcome),
+                   STORE_OK);
+  assert_int_equal(outcome, STORE_ARCHIVE_SAME);
+  assert_string_equal(zFinal, zWant);
+  writeTemp(a, "other bytes", zTemp, sizeof zTemp);
+  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
+                                       sizeof zFinal, &outcome),
+                   STORE_OK);
+  assert_int_equal(outcome, STORE_ARCHIVE_VERSION);
+  snprintf(zWant, sizeof zWant, "%s/%s/%s/%s.v2.dcm", zRoot, STUDY, SERIES,
+           SOP);
+  assert_string_equal(zFinal, zWant);
+  assertFile(zFinal, "other bytes");
+  assert_int_equal(countEntries(store_archive_tmpdir(a)), 0);
+  writeTemp(a, "data", zTemp, sizeof zTemp);
+  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
+                                       sizeof zFinal, NULL),
+                   STORE_MISUSE);
+  assert_false(fileExists(zTemp));
+  tsu_contains(zFinal, "store_archive_place");
+  store_archive_close(a);
+}
+
 /* ---- threads ---------------------------------------------------------- */
 
 #define N_THREAD 4
@@ -568,6 +615,7 @@ int main(void)
       DIR_TEST(test_store_archive_commit_study_is_a_file_returns_IO),
       DIR_TEST(test_store_archive_commit_temp_on_other_fs_returns_IO),
       DIR_TEST(test_store_archive_commit_misuse_removes_temp),
+      DIR_TEST(test_store_archive_place_follows_the_commit_rules),
       DIR_TEST(test_store_archive_commit_threads_never_overwrite),
   };
 

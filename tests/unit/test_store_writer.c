@@ -20,6 +20,7 @@
 #endif
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "test_util.h"
@@ -37,6 +38,8 @@ struct sender {
   const char *zStudy;  /* Study of every instance it sends */
   int iThread;         /* Its number, part of each SOP UID */
   int nSend;           /* Instances to send */
+  const char *zDir;    /* Not NULL: files "placed" in this folder and
+                          sent with store_writer_receive_placed() */
   int nOk;             /* OUT: receives that succeeded */
   int rc;              /* OUT: first failure, or 0 */
   char zErr[512];      /* OUT: its message */
@@ -57,14 +60,21 @@ static void *sendThread(void *pArg)
 {
   struct sender *pS = pArg;
   char zSop[80];
-  char zPath[256];
+  char zPath[700];
   int64_t iId = 0;
   int i;
 
   for(i = 0; i < pS->nSend; i++) {
     struct store_instance in =
         senderInstance(pS, i, zSop, sizeof zSop, zPath, sizeof zPath);
-    int rc = store_writer_receive(pS->w, &in, &iId, pS->zErr, sizeof pS->zErr);
+    int rc;
+    if(pS->zDir != NULL) {
+      snprintf(zPath, sizeof zPath, "%s/%s.dcm", pS->zDir, zSop);
+      rc = store_writer_receive_placed(pS->w, &in, &iId, pS->zErr,
+                                       sizeof pS->zErr);
+    } else {
+      rc = store_writer_receive(pS->w, &in, &iId, pS->zErr, sizeof pS->zErr);
+    }
     if(rc == STORE_OK && iId >= 1) {
       pS->nOk++;
     } else if(pS->rc == 0) {
@@ -294,6 +304,116 @@ static void test_store_writer_failing_request_fails_alone(void **state)
   store_close(pStore);
 }
 
+/* ---- placed files: one directory sync per folder and commit ---------- */
+
+/* Makes <tmp>/<zName> and writes its path to zOut. */
+static void makeFolder(const struct tsu_dir *pTmp, const char *zName,
+                       char *zOut, size_t nOut)
+{
+  snprintf(zOut, nOut, "%s/%s", pTmp->zDir, zName);
+  assert_int_equal(mkdir(zOut, 0700), 0);
+}
+
+/* Six placed images in two folders, committed together: the writer
+ * syncs each folder once, and all six are recorded. */
+static void test_store_writer_placed_syncs_each_folder_once(void **state)
+{
+  struct tsu_dir *pTmp = *state;
+  store_writer *w = openWriter(pTmp->zPath);
+  char zA[600], zB[600];
+  struct sender aS[6];
+  pthread_t aThread[6];
+  store *pStore = NULL;
+  int64_t nBatch = -1;
+  int i;
+
+  makeFolder(pTmp, "seriesA", zA, sizeof zA);
+  makeFolder(pTmp, "seriesB", zB, sizeof zB);
+  memset(aS, 0, sizeof aS);
+  for(i = 0; i < 6; i++) {
+    aS[i].w = w;
+    aS[i].zStudy = STUDY;
+    aS[i].iThread = i;
+    aS[i].nSend = 1;
+    aS[i].zDir = i % 3 == 1 ? zB : zA;
+  }
+  storeWriterHold(w, 1);
+  startSenders(aS, aThread, 6);
+  waitQueued(w, 6);
+  storeWriterHold(w, 0);
+  joinSenders(aThread, 6);
+  for(i = 0; i < 6; i++) {
+    assert_int_equal(aS[i].rc, 0);
+    assert_int_equal(aS[i].nOk, 1);
+  }
+  store_writer_stats(w, &nBatch, NULL);
+  assert_int_equal(nBatch, 1);
+  assert_int_equal(storeWriterDirSyncs(w), 2);
+  /* Alone in its transaction, a placed image syncs its folder again. */
+  aS[0].iThread = 6;
+  aS[0].nOk = 0;
+  runSenders(aS, 1, sendThread);
+  assert_int_equal(aS[0].nOk, 1);
+  assert_int_equal(storeWriterDirSyncs(w), 3);
+  store_writer_close(w);
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  assert_int_equal(tsu_int(storeDb(pStore), "SELECT count(*) FROM instances"),
+                   7);
+  tsu_consistent(pStore);
+  store_close(pStore);
+}
+
+/* A folder that cannot be synced fails the whole transaction: every
+ * request in it (placed or not) gets STORE_ERR_IO and the reason, and
+ * nothing of it is committed. */
+static void test_store_writer_placed_sync_failure_fails_all(void **state)
+{
+  struct tsu_dir *pTmp = *state;
+  store_writer *w = openWriter(pTmp->zPath);
+  char zA[600], zGone[600];
+  struct sender aS[3];
+  pthread_t aThread[3];
+  store *pStore = NULL;
+  int i;
+
+  makeFolder(pTmp, "seriesA", zA, sizeof zA);
+  snprintf(zGone, sizeof zGone, "%s/no-such-folder", pTmp->zDir);
+  memset(aS, 0, sizeof aS);
+  for(i = 0; i < 3; i++) {
+    aS[i].w = w;
+    aS[i].zStudy = STUDY;
+    aS[i].iThread = i;
+    aS[i].nSend = 1;
+  }
+  aS[0].zDir = zA;
+  aS[1].zDir = zGone;
+  aS[2].zDir = NULL; /* store_writer_receive(), no folder of its own */
+  storeWriterHold(w, 1);
+  startSenders(aS, aThread, 3);
+  waitQueued(w, 3);
+  storeWriterHold(w, 0);
+  joinSenders(aThread, 3);
+  for(i = 0; i < 3; i++) {
+    assert_int_equal(aS[i].rc, STORE_ERR_IO);
+    assert_int_equal(aS[i].nOk, 0);
+    tsu_contains(aS[i].zErr, "cannot open directory");
+    tsu_contains(aS[i].zErr, "no-such-folder");
+  }
+  /* The writer goes on: the next transaction commits. */
+  aS[0].iThread = 3;
+  aS[0].rc = 0;
+  runSenders(aS, 1, sendThread);
+  assert_int_equal(aS[0].rc, 0);
+  assert_int_equal(aS[0].nOk, 1);
+  store_writer_close(w);
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  assert_int_equal(tsu_int(storeDb(pStore), "SELECT count(*) FROM instances"),
+                   1);
+  assert_int_equal(tsu_int(storeDb(pStore), "SELECT count(*) FROM queue"), 1);
+  tsu_consistent(pStore);
+  store_close(pStore);
+}
+
 /* ---- store_writer_run ------------------------------------------------- */
 
 /* One store_writer_run() call on its own thread.  No cmocka calls. */
@@ -419,6 +539,12 @@ static void test_store_writer_bad_calls_return_STORE_MISUSE(void **state)
                    STORE_MISUSE);
   tsu_contains(zErr, "store_writer_receive");
   assert_int_equal(store_writer_receive(w, NULL, &iId, NULL, 0), STORE_MISUSE);
+  in.zFilePath = NULL; /* a placed file needs its path */
+  assert_int_equal(
+      store_writer_receive_placed(w, &in, &iId, zErr, sizeof zErr),
+      STORE_MISUSE);
+  tsu_contains(zErr, "store_writer_receive_placed");
+  in.zFilePath = zPath;
   in.zStudyInstanceUid = NULL;
   assert_int_equal(store_writer_receive(w, &in, &iId, zErr, sizeof zErr),
                    STORE_MISUSE);
@@ -529,6 +655,8 @@ int main(void)
       DIR_TEST(test_store_writer_receive_commits_three_rows),
       DIR_TEST(test_store_writer_waiting_requests_share_one_commit),
       DIR_TEST(test_store_writer_failing_request_fails_alone),
+      DIR_TEST(test_store_writer_placed_syncs_each_folder_once),
+      DIR_TEST(test_store_writer_placed_sync_failure_fails_all),
       DIR_TEST(test_store_writer_run_joins_batch_and_fails_alone),
       DIR_TEST(test_store_writer_bad_calls_return_STORE_MISUSE),
       DIR_TEST(test_store_writer_group_commit_measurement),

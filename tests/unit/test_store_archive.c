@@ -470,6 +470,30 @@ static void test_store_archive_commit_misuse_removes_temp(void **state)
   store_archive_close(a);
 }
 
+/* Places a new temp file holding zData with store_archive_place() and
+ * checks the outcome, the name (zRoot/STUDY/SERIES/SOP + zSuffix) and the
+ * content there. */
+static void placeExpect(store_archive *a, const char *zRoot, const char *zData,
+                        int wantOutcome, const char *zSuffix,
+                        const char *zWantData)
+{
+  char zTemp[900];
+  char zFinal[1024];
+  char zWant[1024];
+  int outcome = 0;
+
+  writeTemp(a, zData, zTemp, sizeof zTemp);
+  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
+                                       sizeof zFinal, &outcome),
+                   STORE_OK);
+  assert_int_equal(outcome, wantOutcome);
+  snprintf(zWant, sizeof zWant, "%s/%s/%s/%s%s", zRoot, STUDY, SERIES, SOP,
+           zSuffix);
+  assert_string_equal(zFinal, zWant);
+  assertFile(zFinal, zWantData);
+  assert_false(fileExists(zTemp));
+}
+
 /* store_archive_place(): the same placement and duplicate rules as
  * commit (new, identical, new version), the folder sync left to the
  * caller (store_writer_receive_placed(); tested in test_store_writer). */
@@ -480,33 +504,13 @@ static void test_store_archive_place_follows_the_commit_rules(void **state)
   store_archive *a = openArchive(pTmp, zRoot, sizeof zRoot);
   char zTemp[900];
   char zFinal[1024];
-  char zWant[1024];
-  int outcome = 0;
 
-  writeTemp(a, "placed once", zTemp, sizeof zTemp);
-  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
-                                       sizeof zFinal, &outcome),
-                   STORE_OK);
-  assert_int_equal(outcome, STORE_ARCHIVE_NEW);
-  snprintf(zWant, sizeof zWant, "%s/%s/%s/%s.dcm", zRoot, STUDY, SERIES, SOP);
-  assert_string_equal(zFinal, zWant);
-  assertFile(zFinal, "placed once");
-  assert_false(fileExists(zTemp));
-  writeTemp(a, "placed once", zTemp, sizeof zTemp);
-  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
-                                       sizeof zFinal, &outcome),
-                   STORE_OK);
-  assert_int_equal(outcome, STORE_ARCHIVE_SAME);
-  assert_string_equal(zFinal, zWant);
-  writeTemp(a, "other bytes", zTemp, sizeof zTemp);
-  assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,
-                                       sizeof zFinal, &outcome),
-                   STORE_OK);
-  assert_int_equal(outcome, STORE_ARCHIVE_VERSION);
-  snprintf(zWant, sizeof zWant, "%s/%s/%s/%s.v2.dcm", zRoot, STUDY, SERIES,
-           SOP);
-  assert_string_equal(zFinal, zWant);
-  assertFile(zFinal, "other bytes");
+  placeExpect(a, zRoot, "placed once", STORE_ARCHIVE_NEW, ".dcm",
+              "placed once");
+  placeExpect(a, zRoot, "placed once", STORE_ARCHIVE_SAME, ".dcm",
+              "placed once");
+  placeExpect(a, zRoot, "other bytes", STORE_ARCHIVE_VERSION, ".v2.dcm",
+              "other bytes");
   assert_int_equal(countEntries(store_archive_tmpdir(a)), 0);
   writeTemp(a, "data", zTemp, sizeof zTemp);
   assert_int_equal(store_archive_place(a, zTemp, STUDY, SERIES, SOP, zFinal,

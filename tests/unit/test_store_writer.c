@@ -161,6 +161,35 @@ static void waitQueued(store_writer *w, int n)
   assert_int_equal(storeWriterWaiting(w), n);
 }
 
+/* Sets up n senders of one instance each, of study zStudy, on w. */
+static void initSenders(struct sender *aS, int n, store_writer *w,
+                        const char *zStudy)
+{
+  int i;
+
+  memset(aS, 0, (size_t)n * sizeof aS[0]);
+  for(i = 0; i < n; i++) {
+    aS[i].w = w;
+    aS[i].zStudy = zStudy;
+    aS[i].iThread = i;
+    aS[i].nSend = 1;
+  }
+}
+
+/* Runs n senders so that all their requests wait on the held writer
+ * before it takes them: one batch. */
+static void sendTogether(store_writer *w, struct sender *aS, int n)
+{
+  pthread_t aThread[16];
+
+  assert_true(n <= 16);
+  storeWriterHold(w, 1);
+  startSenders(aS, aThread, n);
+  waitQueued(w, n);
+  storeWriterHold(w, 0);
+  joinSenders(aThread, n);
+}
+
 static store_writer *openWriter(const char *zPath)
 {
   store_writer *w = NULL;
@@ -218,23 +247,12 @@ static void test_store_writer_waiting_requests_share_one_commit(void **state)
   struct tsu_dir *pTmp = *state;
   store_writer *w = openWriter(pTmp->zPath);
   struct sender aS[8];
-  pthread_t aThread[8];
   store *pStore = NULL;
   int64_t nBatch = -1, nRequest = -1;
   int i;
 
-  memset(aS, 0, sizeof aS);
-  for(i = 0; i < 8; i++) {
-    aS[i].w = w;
-    aS[i].zStudy = STUDY;
-    aS[i].iThread = i;
-    aS[i].nSend = 1;
-  }
-  storeWriterHold(w, 1);
-  startSenders(aS, aThread, 8);
-  waitQueued(w, 8);
-  storeWriterHold(w, 0);
-  joinSenders(aThread, 8);
+  initSenders(aS, 8, w, STUDY);
+  sendTogether(w, aS, 8);
   for(i = 0; i < 8; i++) {
     assert_int_equal(aS[i].rc, 0);
     assert_int_equal(aS[i].nOk, 1);
@@ -255,7 +273,6 @@ static void test_store_writer_failing_request_fails_alone(void **state)
   struct tsu_dir *pTmp = *state;
   store_writer *w;
   struct sender aS[5];
-  pthread_t aThread[5];
   store *pStore = NULL;
   int64_t nBatch = -1;
   int i;
@@ -268,18 +285,9 @@ static void test_store_writer_failing_request_fails_alone(void **state)
            " WHEN NEW.study_instance_uid = '9.9'"
            " BEGIN SELECT RAISE(ABORT, 'study 9.9 refused by test'); END");
   w = openWriter(pTmp->zPath);
-  memset(aS, 0, sizeof aS);
-  for(i = 0; i < 5; i++) {
-    aS[i].w = w;
-    aS[i].zStudy = i == 2 ? "9.9" : STUDY;
-    aS[i].iThread = i;
-    aS[i].nSend = 1;
-  }
-  storeWriterHold(w, 1);
-  startSenders(aS, aThread, 5);
-  waitQueued(w, 5);
-  storeWriterHold(w, 0);
-  joinSenders(aThread, 5);
+  initSenders(aS, 5, w, STUDY);
+  aS[2].zStudy = "9.9";
+  sendTogether(w, aS, 5);
   store_writer_stats(w, &nBatch, NULL);
   assert_int_equal(nBatch, 1);
   for(i = 0; i < 5; i++) {
@@ -322,26 +330,17 @@ static void test_store_writer_placed_syncs_each_folder_once(void **state)
   store_writer *w = openWriter(pTmp->zPath);
   char zA[600], zB[600];
   struct sender aS[6];
-  pthread_t aThread[6];
   store *pStore = NULL;
   int64_t nBatch = -1;
   int i;
 
   makeFolder(pTmp, "seriesA", zA, sizeof zA);
   makeFolder(pTmp, "seriesB", zB, sizeof zB);
-  memset(aS, 0, sizeof aS);
+  initSenders(aS, 6, w, STUDY);
   for(i = 0; i < 6; i++) {
-    aS[i].w = w;
-    aS[i].zStudy = STUDY;
-    aS[i].iThread = i;
-    aS[i].nSend = 1;
     aS[i].zDir = i % 3 == 1 ? zB : zA;
   }
-  storeWriterHold(w, 1);
-  startSenders(aS, aThread, 6);
-  waitQueued(w, 6);
-  storeWriterHold(w, 0);
-  joinSenders(aThread, 6);
+  sendTogether(w, aS, 6);
   for(i = 0; i < 6; i++) {
     assert_int_equal(aS[i].rc, 0);
     assert_int_equal(aS[i].nOk, 1);
@@ -372,27 +371,16 @@ static void test_store_writer_placed_sync_failure_fails_all(void **state)
   store_writer *w = openWriter(pTmp->zPath);
   char zA[600], zGone[600];
   struct sender aS[3];
-  pthread_t aThread[3];
   store *pStore = NULL;
   int i;
 
   makeFolder(pTmp, "seriesA", zA, sizeof zA);
   snprintf(zGone, sizeof zGone, "%s/no-such-folder", pTmp->zDir);
-  memset(aS, 0, sizeof aS);
-  for(i = 0; i < 3; i++) {
-    aS[i].w = w;
-    aS[i].zStudy = STUDY;
-    aS[i].iThread = i;
-    aS[i].nSend = 1;
-  }
+  initSenders(aS, 3, w, STUDY);
   aS[0].zDir = zA;
   aS[1].zDir = zGone;
   aS[2].zDir = NULL; /* store_writer_receive(), no folder of its own */
-  storeWriterHold(w, 1);
-  startSenders(aS, aThread, 3);
-  waitQueued(w, 3);
-  storeWriterHold(w, 0);
-  joinSenders(aThread, 3);
+  sendTogether(w, aS, 3);
   for(i = 0; i < 3; i++) {
     assert_int_equal(aS[i].rc, STORE_ERR_IO);
     assert_int_equal(aS[i].nOk, 0);

@@ -211,6 +211,22 @@ static int waitForWork(struct node *n)
   return stop;
 }
 
+/* Waits until one second has passed (new work does not shorten it) or
+ * the node stops; returns 1 to stop. */
+static int waitOneSecond(struct node *n)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += 1;
+  pthread_mutex_lock(&n->mu);
+  while(!n->stopping &&
+        pthread_cond_timedwait(&n->cv, &n->mu, &ts) != ETIMEDOUT) {
+  }
+  int stop = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  return stop;
+}
+
 static int isStopping(struct node *n)
 {
   pthread_mutex_lock(&n->mu);
@@ -348,12 +364,15 @@ static void *workerMain(void *pArg)
       cli_log("error", "event=score_failed id=%lld attempt=%d reason=%s",
               (long long)w->iScored, nFail + 1, cli_logq(q, sizeof(q), zErr));
       if(++nFail >= RECORD_TRIES || !w->iScored) {
+        if(w->iScored)
+          cli_log("error",
+                  "event=score_given_up id=%lld attempts=%d "
+                  "reason=\"left claimed; scored again after a restart\"",
+                  (long long)w->iScored, nFail);
         w->iScored = 0;
         nFail = 0;
       }
-      if(!isStopping(n))
-        waitForWork(n);
-      else if(w->iScored)
+      if(waitOneSecond(n) && w->iScored)
         nFail = RECORD_TRIES - 1; /* Stopping: one last try */
       continue;
     }
@@ -395,22 +414,6 @@ static int onStudyClosed(void *pCtx, const struct store_study *s)
     cli_log("warn", "event=alert kind=study study=%s verdict=retake",
             s->zStudyInstanceUid);
   return 0;
-}
-
-/* Waits until one second has passed (new work does not shorten it) or
- * the node stops; returns 1 to stop. */
-static int waitOneSecond(struct node *n)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += 1;
-  pthread_mutex_lock(&n->mu);
-  while(!n->stopping &&
-        pthread_cond_timedwait(&n->cv, &n->mu, &ts) != ETIMEDOUT) {
-  }
-  int stop = n->stopping;
-  pthread_mutex_unlock(&n->mu);
-  return stop;
 }
 
 /* Closes idle studies once a second until the node stops. */

@@ -10,7 +10,9 @@
 # the idle time and `studies --json` / `show --json` report them; an
 # unknown calling AE is refused; 8 concurrent associations all succeed;
 # a node stopped with a full queue (--workers 0), with one row left
-# 'claimed' as by a crash, scores everything after a restart, once.
+# 'claimed' as by a crash, scores everything after a restart, once; a
+# score that cannot be recorded is tried 3 times, left claimed, and scored
+# once after a restart.
 #
 # Usage: test_node.sh DICOMQC SOURCE_DIR
 # Prints "N passed, N failed"; exit 1 on any failure, 77 (skip) when
@@ -261,6 +263,43 @@ check "restart scores the whole queue, the claimed row included" $?
 [ "$(db 'SELECT count(*) FROM verdicts')" = "$NALL" ] && \
   [ "$(db "SELECT count(*) FROM metrics WHERE name='noise_sigma'")" = "$NALL" ]
 check "each instance scored once: $NALL verdicts, no duplicate metrics" $?
+stop
+
+# ---- 7. a score that cannot be recorded is not lost -------------------
+# A trigger makes every verdict insert fail, as a full disk would: the
+# worker tries three times, a second apart, then leaves the image claimed;
+# after a restart without the fault it is scored, once.
+rm -rf "$T/data"
+start log4 --data-dir "$T/data" --workers 0
+storescu -aec DICOMQC 127.0.0.1 "$PORT" "$SAMPLES/dx_chest_explicit_le.dcm" \
+  >"$T/out" 2>&1
+check "one image received" $?
+stop
+db "CREATE TABLE test_refuse(on_ INTEGER); INSERT INTO test_refuse VALUES(1);
+    CREATE TRIGGER test_refuse_verdicts BEFORE INSERT ON verdicts
+    WHEN (SELECT count(*) FROM test_refuse) > 0
+    BEGIN SELECT RAISE(ABORT, 'verdict refused by test'); END;"
+start log5 --data-dir "$T/data" --workers 1
+i=0
+while [ $i -lt 150 ] && ! grep -q 'event=score_given_up' "$T/log5"; do
+  sleep 0.1; i=$((i + 1))
+done
+[ "$(grep -c 'event=score_failed .*attempt=[123] .*verdict refused by test' \
+      "$T/log5")" = 3 ] && grep -q 'event=score_given_up id=1 attempts=3' \
+  "$T/log5"
+check "a failing record is tried 3 times, then given up with a log line" $?
+[ "$(db "SELECT state FROM queue")" = claimed ] && \
+  [ "$(db "SELECT count(*) FROM verdicts")" = 0 ] && \
+  [ "$(db "SELECT count(*) FROM metrics")" = 0 ]
+check "nothing of it is written; the image stays claimed" $?
+stop
+db "DELETE FROM test_refuse"
+start log6 --data-dir "$T/data" --workers 1
+drained 1
+check "after a restart without the fault it is scored" $?
+[ "$(db "SELECT count(*) FROM verdicts")" = 1 ] && \
+  [ "$(db "SELECT count(*) FROM metrics WHERE name='noise_sigma'")" = 1 ]
+check "once: one verdict, no duplicate metrics" $?
 stop
 
 echo "$pass passed, $fail failed"

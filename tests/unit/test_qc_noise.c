@@ -13,6 +13,8 @@
 
 #include "qc_int.h"
 
+#include "test_plane_metric.h"
+
 /* Slow oracle: Immerkaer 1996 eq. 8 written as the textbook double loop
  * over interior pixels and the nine mask entries. */
 static double naive_immerkaer(const float *a, int w, int h)
@@ -71,46 +73,18 @@ test_qc_noise_immerkaer_gauss_plane_near_generator_sigma(void **state)
   assert_close(sigma, 20.0, 0.05 * 20.0);
 }
 
-/* The optimised kernel against the naive loop, on seeded uniform planes
- * of several sizes including the 3x3 minimum.  Tolerance 1e-12 relative:
- * same terms, different association. */
+/* The optimised kernel against the naive loop (test_plane_metric.h). */
 static void test_qc_noise_immerkaer_matches_naive_oracle(void **state)
 {
-  static const int aSize[][2] = {{3, 3}, {4, 3}, {3, 9}, {37, 23}, {128, 5}};
-  uint64_t seed = 12345;
-  size_t k;
-
   (void)state;
-  for(k = 0; k < sizeof(aSize) / sizeof(aSize[0]); k++) {
-    int w = aSize[k][0], h = aSize[k][1];
-    float *a = malloc((size_t)w * (size_t)h * sizeof(float));
-    struct qc_plane plane = {a, w, h};
-    double sigma = -1.0, ref;
-    int i;
-    assert_non_null(a);
-    for(i = 0; i < w * h; i++) {
-      a[i] = (float)(1000.0 * tu_rand_unit(&seed) - 300.0);
-    }
-    ref = naive_immerkaer(a, w, h);
-    assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_OK);
-    assert_close(sigma, ref, 1e-12 * ref);
-    free(a);
-  }
+  tpm_matches_naive(qc_noise_immerkaer, naive_immerkaer, 1000.0, -300.0,
+                    12345);
 }
 
 static void test_qc_noise_immerkaer_constant_plane_returns_zero(void **state)
 {
-  float a[9 * 7];
-  struct qc_plane plane = {a, 9, 7};
-  double sigma = -1.0;
-  size_t i;
-
   (void)state;
-  for(i = 0; i < 9 * 7; i++) {
-    a[i] = 123.25f;
-  }
-  assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_OK);
-  assert_true(sigma == 0.0);
+  tpm_constant_is_zero(qc_noise_immerkaer);
 }
 
 /* N = [1 -2 1]^T [1 -2 1] vanishes on every polynomial of degree < 4;
@@ -148,50 +122,11 @@ static void test_qc_noise_immerkaer_3x3_impulse_returns_eq8_value(void **state)
   assert_close(sigma, expected, 1e-15 * expected);
 }
 
-/* Table of planes the 3x3 mask does not fit (qc.h: W, H >= 3). */
-static void test_qc_noise_immerkaer_too_small_returns_RANGE(void **state)
+/* Too small, non-finite, NULL (test_plane_metric.h). */
+static void test_qc_noise_immerkaer_bad_arguments_refused(void **state)
 {
-  static const int32_t aSize[][2] = {{2, 5}, {5, 2}, {1, 1}, {2, 2},
-                                     {0, 5}, {5, 0}, {-3, 4}};
-  float a[25] = {0};
-  size_t i;
-
   (void)state;
-  for(i = 0; i < sizeof(aSize) / sizeof(aSize[0]); i++) {
-    struct qc_plane plane = {a, aSize[i][0], aSize[i][1]};
-    double sigma = -1.0;
-    assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_ERR_RANGE);
-    assert_true(sigma == -1.0); /* Untouched on failure */
-  }
-}
-
-static void
-test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE(void **state)
-{
-  float a[16] = {0};
-  struct qc_plane plane = {a, 4, 4};
-  double sigma = -1.0;
-
-  (void)state;
-  a[5] = INFINITY;
-  assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_ERR_RANGE);
-  a[5] = NAN;
-  assert_int_equal(qc_noise_immerkaer(&plane, &sigma), QC_ERR_RANGE);
-  assert_true(sigma == -1.0);
-}
-
-static void test_qc_noise_immerkaer_NULL_returns_MISUSE(void **state)
-{
-  float a[16] = {0};
-  struct qc_plane plane = {a, 4, 4};
-  struct qc_plane noData = {NULL, 4, 4};
-  double sigma = -1.0;
-
-  (void)state;
-  assert_int_equal(qc_noise_immerkaer(NULL, &sigma), QC_ERR_MISUSE);
-  assert_int_equal(qc_noise_immerkaer(&plane, NULL), QC_ERR_MISUSE);
-  assert_int_equal(qc_noise_immerkaer(&noData, &sigma), QC_ERR_MISUSE);
-  assert_true(sigma == -1.0);
+  tpm_bad_arguments_refused(qc_noise_immerkaer);
 }
 
 int main(void)
@@ -207,9 +142,7 @@ int main(void)
       cmocka_unit_test(test_qc_noise_immerkaer_constant_plane_returns_zero),
       cmocka_unit_test(test_qc_noise_immerkaer_cubic_plane_returns_zero),
       cmocka_unit_test(test_qc_noise_immerkaer_3x3_impulse_returns_eq8_value),
-      cmocka_unit_test(test_qc_noise_immerkaer_too_small_returns_RANGE),
-      cmocka_unit_test(test_qc_noise_immerkaer_nonfinite_sample_returns_RANGE),
-      cmocka_unit_test(test_qc_noise_immerkaer_NULL_returns_MISUSE),
+      cmocka_unit_test(test_qc_noise_immerkaer_bad_arguments_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include "qc_int.h"
 
+#include "test_plane_metric.h"
+
 /* Slow oracle: store every interior Laplacian (kernel as a 3x3 table),
  * then the population variance by the definition. */
 static double naive_laplacian_var(const float *a, int w, int h)
@@ -66,45 +68,18 @@ static void test_qc_sharpness_reference_planes_match_opencv(void **state)
   }
 }
 
-/* The optimised kernel against the naive loop on seeded uniform planes.
- * Tolerance 1e-12 relative: same terms, different association. */
+/* The optimised kernel against the naive loop (test_plane_metric.h). */
 static void test_qc_sharpness_matches_naive_oracle(void **state)
 {
-  static const int aSize[][2] = {{3, 3}, {3, 8}, {9, 3}, {41, 29}, {200, 6}};
-  uint64_t seed = 777;
-  size_t k;
-
   (void)state;
-  for(k = 0; k < sizeof(aSize) / sizeof(aSize[0]); k++) {
-    int w = aSize[k][0], h = aSize[k][1];
-    float *a = malloc((size_t)w * (size_t)h * sizeof(float));
-    struct qc_plane plane = {a, w, h};
-    double var = -1.0, ref;
-    int i;
-    assert_non_null(a);
-    for(i = 0; i < w * h; i++) {
-      a[i] = (float)(255.0 * tu_rand_unit(&seed));
-    }
-    ref = naive_laplacian_var(a, w, h);
-    assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_OK);
-    assert_close(var, ref, 1e-12 * ref);
-    free(a);
-  }
+  tpm_matches_naive(qc_sharpness_laplacian_var, naive_laplacian_var, 255.0,
+                    0.0, 777);
 }
 
 static void test_qc_sharpness_constant_plane_returns_zero(void **state)
 {
-  float a[6 * 5];
-  struct qc_plane plane = {a, 6, 5};
-  double var = -1.0;
-  size_t i;
-
   (void)state;
-  for(i = 0; i < 6 * 5; i++) {
-    a[i] = 77.5f;
-  }
-  assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_OK);
-  assert_true(var == 0.0);
+  tpm_constant_is_zero(qc_sharpness_laplacian_var);
 }
 
 /* The Laplacian of a linear plane is 0; with small integer coefficients
@@ -141,46 +116,11 @@ static void test_qc_sharpness_impulse_returns_20_over_9(void **state)
   assert_close(var, 20.0 / 9.0, 1e-15 * 20.0 / 9.0);
 }
 
-/* Table of planes the 3x3 kernel does not fit (qc.h: W, H >= 3). */
-static void test_qc_sharpness_too_small_returns_RANGE(void **state)
+/* Too small, non-finite, NULL (test_plane_metric.h). */
+static void test_qc_sharpness_bad_arguments_refused(void **state)
 {
-  static const int32_t aSize[][2] = {{2, 3}, {3, 2}, {1, 9}, {0, 0}, {4, -1}};
-  float a[27] = {0};
-  size_t i;
-
   (void)state;
-  for(i = 0; i < sizeof(aSize) / sizeof(aSize[0]); i++) {
-    struct qc_plane plane = {a, aSize[i][0], aSize[i][1]};
-    double var = -1.0;
-    assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_ERR_RANGE);
-    assert_true(var == -1.0); /* Untouched on failure */
-  }
-}
-
-static void test_qc_sharpness_nonfinite_sample_returns_RANGE(void **state)
-{
-  float a[16] = {0};
-  struct qc_plane plane = {a, 4, 4};
-  double var = -1.0;
-
-  (void)state;
-  a[6] = -INFINITY;
-  assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_ERR_RANGE);
-  a[6] = NAN;
-  assert_int_equal(qc_sharpness_laplacian_var(&plane, &var), QC_ERR_RANGE);
-  assert_true(var == -1.0);
-}
-
-static void test_qc_sharpness_NULL_returns_MISUSE(void **state)
-{
-  float a[9] = {0};
-  struct qc_plane plane = {a, 3, 3};
-  double var = -1.0;
-
-  (void)state;
-  assert_int_equal(qc_sharpness_laplacian_var(NULL, &var), QC_ERR_MISUSE);
-  assert_int_equal(qc_sharpness_laplacian_var(&plane, NULL), QC_ERR_MISUSE);
-  assert_true(var == -1.0);
+  tpm_bad_arguments_refused(qc_sharpness_laplacian_var);
 }
 
 int main(void)
@@ -193,9 +133,7 @@ int main(void)
       cmocka_unit_test(test_qc_sharpness_constant_plane_returns_zero),
       cmocka_unit_test(test_qc_sharpness_linear_plane_returns_zero),
       cmocka_unit_test(test_qc_sharpness_impulse_returns_20_over_9),
-      cmocka_unit_test(test_qc_sharpness_too_small_returns_RANGE),
-      cmocka_unit_test(test_qc_sharpness_nonfinite_sample_returns_RANGE),
-      cmocka_unit_test(test_qc_sharpness_NULL_returns_MISUSE),
+      cmocka_unit_test(test_qc_sharpness_bad_arguments_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -574,8 +574,22 @@ static uint32_t bits_nonzero(uint32_t u)
   return (u & 0x7fffffffu) - 1u < 0x7f800000u;
 }
 
-/* Adds the double sums of the samples of *pW (b NULL) to *p. */
-static void sums_samples(struct lane_sums *p, const struct win *pW)
+/* Adds x to lane l of the three sums. */
+static inline void lane_add(double *aPos2, double *aNeg2, double *aAbs, int l,
+                            double x)
+{
+  double s = fabs(x);
+
+  aPos2[l] += (x + s) * (x + s);
+  aNeg2[l] += (x - s) * (x - s);
+  aAbs[l] += s;
+}
+
+/* Adds the double sums of the samples of *pW (isProduct 0) or of their
+ * products with pW->b (1) to *p.  Inlined into the two callers below, so
+ * each gets its own loop with isProduct a constant. */
+static inline void sums_window(struct lane_sums *p, const struct win *pW,
+                               int isProduct)
 {
   double aPos2[SLANES], aNeg2[SLANES], aAbs[SLANES]; /* In registers */
   size_t i, r;
@@ -586,19 +600,17 @@ static void sums_samples(struct lane_sums *p, const struct win *pW)
   memcpy(aAbs, p->aAbs, sizeof(aAbs));
   for(r = 0; r < pW->nRow; r++) {
     const float *a = pW->a + r * pW->stride;
+    const float *b = isProduct ? pW->b + r * pW->stride : a;
     for(i = 0; i + SLANES <= pW->n; i += SLANES) {
       for(l = 0; l < SLANES; l++) {
-        double x = (double)a[i + (size_t)l], s = fabs(x);
-        aPos2[l] += (x + s) * (x + s);
-        aNeg2[l] += (x - s) * (x - s);
-        aAbs[l] += s;
+        double x = (double)a[i + (size_t)l];
+        lane_add(aPos2, aNeg2, aAbs, l,
+                 isProduct ? x * (double)b[i + (size_t)l] : x);
       }
     }
     for(l = 0; i < pW->n; i++, l++) {
-      double x = (double)a[i], s = fabs(x);
-      aPos2[l] += (x + s) * (x + s);
-      aNeg2[l] += (x - s) * (x - s);
-      aAbs[l] += s;
+      double x = (double)a[i];
+      lane_add(aPos2, aNeg2, aAbs, l, isProduct ? x * (double)b[i] : x);
     }
   }
   memcpy(p->aPos2, aPos2, sizeof(aPos2));
@@ -606,37 +618,16 @@ static void sums_samples(struct lane_sums *p, const struct win *pW)
   memcpy(p->aAbs, aAbs, sizeof(aAbs));
 }
 
+/* Adds the double sums of the samples of *pW (b NULL) to *p. */
+static void sums_samples(struct lane_sums *p, const struct win *pW)
+{
+  sums_window(p, pW, 0);
+}
+
 /* Adds the double sums of the products of *pW to *p. */
 static void sums_products(struct lane_sums *p, const struct win *pW)
 {
-  double aPos2[SLANES], aNeg2[SLANES], aAbs[SLANES];
-  size_t i, r;
-  int l;
-
-  memcpy(aPos2, p->aPos2, sizeof(aPos2));
-  memcpy(aNeg2, p->aNeg2, sizeof(aNeg2));
-  memcpy(aAbs, p->aAbs, sizeof(aAbs));
-  for(r = 0; r < pW->nRow; r++) {
-    const float *a = pW->a + r * pW->stride, *b = pW->b + r * pW->stride;
-    for(i = 0; i + SLANES <= pW->n; i += SLANES) {
-      for(l = 0; l < SLANES; l++) {
-        double x = (double)a[i + (size_t)l] * (double)b[i + (size_t)l];
-        double s = fabs(x);
-        aPos2[l] += (x + s) * (x + s);
-        aNeg2[l] += (x - s) * (x - s);
-        aAbs[l] += s;
-      }
-    }
-    for(l = 0; i < pW->n; i++, l++) {
-      double x = (double)a[i] * (double)b[i], s = fabs(x);
-      aPos2[l] += (x + s) * (x + s);
-      aNeg2[l] += (x - s) * (x - s);
-      aAbs[l] += s;
-    }
-  }
-  memcpy(p->aPos2, aPos2, sizeof(aPos2));
-  memcpy(p->aNeg2, aNeg2, sizeof(aNeg2));
-  memcpy(p->aAbs, aAbs, sizeof(aAbs));
+  sums_window(p, pW, 1);
 }
 
 /* Rows of n samples whose counts fit the uint32 lanes: fewer than 2^31

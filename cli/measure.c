@@ -152,7 +152,7 @@ static int siteModality(const char *zName, char *zOut)
   size_t n = strlen(zName);
   if(n <= 9 || n - 9 > 16 || strncmp(zName, "niqe_", 5) != 0 ||
      strcmp(zName + n - 4, ".txt") != 0 ||
-     strcmp(zName, "niqe_live_pristine.txt") == 0)
+     strcmp(zName, QC_MODEL_NIQE_LIVE) == 0)
     return 0;
   for(size_t i = 5; i < n - 4; i++)
     if(!(zName[i] >= 'A' && zName[i] <= 'Z') &&
@@ -214,15 +214,15 @@ int cli_measures_open(const char *zModelDir, uint32_t mask,
   memset(p, 0, sizeof(*p));
   p->mask = mask;
   if(wants(mask, M_BRISQUE_CV) &&
-     loadBrisque(zModelDir, "brisque_opencv_model_live.yml",
-                 "brisque_opencv_range_live.yml", QC_BRISQUE_OPENCV,
+     loadBrisque(zModelDir, QC_MODEL_BRISQUE_OPENCV,
+                 QC_MODEL_BRISQUE_OPENCV_RANGE, QC_BRISQUE_OPENCV,
                  &p->pBrisqueOpencv, zErr, nErr))
     goto open_fail;
   if(wants(mask, M_BRISQUE_LIVE) &&
-     loadBrisque(zModelDir, "brisque_live_allmodel", "brisque_live_allrange",
+     loadBrisque(zModelDir, QC_MODEL_BRISQUE_LIVE, QC_MODEL_BRISQUE_LIVE_RANGE,
                  QC_BRISQUE_LIVE, &p->pBrisqueLive, zErr, nErr))
     goto open_fail;
-  snprintf(zPath, sizeof(zPath), "%s/niqe_live_pristine.txt", zModelDir);
+  snprintf(zPath, sizeof(zPath), "%s/" QC_MODEL_NIQE_LIVE, zModelDir);
   if(wants(mask, M_NIQE) &&
      (qc_niqe_model_load(zPath, &p->pNiqe, zErr, nErr) != QC_OK ||
       loadSiteNiqe(zModelDir, p, zErr, nErr)))

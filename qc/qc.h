@@ -304,6 +304,14 @@ enum qc_brisque_kind {
                             MATLAB's features (imresize, zero border) */
 };
 
+/* File names of the shipped models in the model folder (models/, whose
+ * README.md gives their provenance and licences). */
+#define QC_MODEL_BRISQUE_OPENCV       "brisque_opencv_model_live.yml"
+#define QC_MODEL_BRISQUE_OPENCV_RANGE "brisque_opencv_range_live.yml"
+#define QC_MODEL_BRISQUE_LIVE         "brisque_live_allmodel"
+#define QC_MODEL_BRISQUE_LIVE_RANGE   "brisque_live_allrange"
+#define QC_MODEL_NIQE_LIVE            "niqe_live_pristine.txt"
+
 /* A loaded BRISQUE model (SVR + feature range); opaque, read-only after
  * loading, so one model may be shared by threads. */
 typedef struct qc_brisque_model qc_brisque_model;

@@ -109,16 +109,15 @@ static int loadModel(struct bench *b)
   if(strncmp(b->zMetric, "brisque_", 8) == 0) {
     int isLive = strcmp(b->zMetric, "brisque_live") == 0;
     snprintf(zA, sizeof(zA), "%s/%s", b->zModels,
-             isLive ? "brisque_live_allmodel"
-                    : "brisque_opencv_model_live.yml");
+             isLive ? QC_MODEL_BRISQUE_LIVE : QC_MODEL_BRISQUE_OPENCV);
     snprintf(zB, sizeof(zB), "%s/%s", b->zModels,
-             isLive ? "brisque_live_allrange"
-                    : "brisque_opencv_range_live.yml");
+             isLive ? QC_MODEL_BRISQUE_LIVE_RANGE
+                    : QC_MODEL_BRISQUE_OPENCV_RANGE);
     rc = qc_brisque_model_load(zA, zB,
                                isLive ? QC_BRISQUE_LIVE : QC_BRISQUE_OPENCV,
                                &b->pBrisque, zErr, sizeof(zErr));
   } else if(strcmp(b->zMetric, "niqe") == 0) {
-    snprintf(zA, sizeof(zA), "%s/niqe_live_pristine.txt", b->zModels);
+    snprintf(zA, sizeof(zA), "%s/" QC_MODEL_NIQE_LIVE, b->zModels);
     rc = qc_niqe_model_load(zA, &b->pNiqe, zErr, sizeof(zErr));
   }
   if(rc != QC_OK) {

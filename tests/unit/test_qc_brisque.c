@@ -55,13 +55,13 @@ static qc_brisque_model *load_model(const char *zModel, const char *zRange,
 
 static qc_brisque_model *load_opencv(void)
 {
-  return load_model("brisque_opencv_model_live.yml",
-                    "brisque_opencv_range_live.yml", QC_BRISQUE_OPENCV);
+  return load_model(QC_MODEL_BRISQUE_OPENCV, QC_MODEL_BRISQUE_OPENCV_RANGE,
+                    QC_BRISQUE_OPENCV);
 }
 
 static qc_brisque_model *load_live(void)
 {
-  return load_model("brisque_live_allmodel", "brisque_live_allrange",
+  return load_model(QC_MODEL_BRISQUE_LIVE, QC_MODEL_BRISQUE_LIVE_RANGE,
                     QC_BRISQUE_LIVE);
 }
 
@@ -286,7 +286,7 @@ static void test_qc_brisque_model_load_bad_files_return_RANGE(void **state)
     const char *zText;         /* Written to zBad first, or NULL */
     const char *zWant;         /* In the message, or NULL */
   } aCase[] = {
-      {zM, zR, QC_BRISQUE_OPENCV, NULL, "brisque_live_allrange"},
+      {zM, zR, QC_BRISQUE_OPENCV, NULL, QC_MODEL_BRISQUE_LIVE_RANGE},
       {zLm, zM, QC_BRISQUE_LIVE, NULL, NULL},
       {zM, zR, QC_BRISQUE_LIVE, NULL, NULL},
       {"no/such/model", zR, QC_BRISQUE_LIVE, NULL, "no/such/model"},
@@ -304,11 +304,11 @@ static void test_qc_brisque_model_load_bad_files_return_RANGE(void **state)
   size_t i;
 
   (void)state;
-  snprintf(zM, sizeof(zM), "%s/models/brisque_opencv_model_live.yml",
+  snprintf(zM, sizeof(zM), "%s/models/" QC_MODEL_BRISQUE_OPENCV,
            DICOMQC_SOURCE_DIR);
-  snprintf(zR, sizeof(zR), "%s/models/brisque_live_allrange",
+  snprintf(zR, sizeof(zR), "%s/models/" QC_MODEL_BRISQUE_LIVE_RANGE,
            DICOMQC_SOURCE_DIR);
-  snprintf(zLm, sizeof(zLm), "%s/models/brisque_live_allmodel",
+  snprintf(zLm, sizeof(zLm), "%s/models/" QC_MODEL_BRISQUE_LIVE,
            DICOMQC_SOURCE_DIR);
   zErr[0] = '\0';
   for(i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {

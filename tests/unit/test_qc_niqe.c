@@ -39,7 +39,7 @@ static qc_niqe_model *load_live(void)
   char zPath[4096], zErr[512] = "";
   qc_niqe_model *p = NULL;
 
-  snprintf(zPath, sizeof(zPath), "%s/models/niqe_live_pristine.txt",
+  snprintf(zPath, sizeof(zPath), "%s/models/" QC_MODEL_NIQE_LIVE,
            DICOMQC_SOURCE_DIR);
   if(qc_niqe_model_load(zPath, &p, zErr, sizeof(zErr)) != QC_OK) {
     fail_msg("%s", zErr);

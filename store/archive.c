@@ -125,6 +125,16 @@ int store_uid_valid(const char *z)
   return n > 0 && !isDot;
 }
 
+size_t storeDirLength(const char *zPath)
+{
+  const char *zSlash = strrchr(zPath, '/'); /* Last separator */
+
+  if(zSlash == NULL) {
+    return 0;
+  }
+  return zSlash == zPath ? 1 : (size_t)(zSlash - zPath);
+}
+
 int storeSyncDir(const char *zDir, size_t nDir, char *zErr, size_t nErr)
 {
   char zPath[PATH_MAX]; /* zDir, terminated */
@@ -133,6 +143,10 @@ int storeSyncDir(const char *zDir, size_t nDir, char *zErr, size_t nErr)
   int fd;               /* The directory */
   int iErrno;           /* errno of the failure */
 
+  if(nDir == 0) {
+    zDir = ".";
+    nDir = 1;
+  }
   if(nDir >= sizeof zPath) {
     snprintf(zErr, nErr, "directory name of %zu bytes is too long", nDir);
     return STORE_MISUSE;
@@ -200,12 +214,9 @@ static int makeDir(char *zErr, const char *zPath, const char *zParent)
  * NULL when out of memory. */
 static char *parentOf(const char *zPath)
 {
-  const char *zSlash = strrchr(zPath, '/'); /* End of the parent */
+  size_t n = storeDirLength(zPath); /* Bytes of the parent */
 
-  if(zSlash == NULL) {
-    return strdup(".");
-  }
-  return strndup(zPath, zSlash == zPath ? 1 : (size_t)(zSlash - zPath));
+  return n == 0 ? strdup(".") : strndup(zPath, n);
 }
 
 /* Deletes every non-directory entry of zTmp: files a crash left half

@@ -218,16 +218,9 @@ static int isMemoryPath(const char *zPath)
  * survives a crash. */
 static int syncDir(store *p, const char *zPath)
 {
-  const char *zSlash = strrchr(zPath, '/'); /* End of the directory part */
-  char zMsg[STORE_ERRMSG_MAX - 32];         /* storeSyncDir()'s message */
-  int rc;                                   /* Status */
+  char zMsg[STORE_ERRMSG_MAX - 32]; /* storeSyncDir()'s message */
+  int rc = storeSyncDir(zPath, storeDirLength(zPath), zMsg, sizeof zMsg);
 
-  if(zSlash == NULL) {
-    rc = storeSyncDir(".", 1, zMsg, sizeof zMsg);
-  } else {
-    rc = storeSyncDir(zPath, zSlash == zPath ? 1 : (size_t)(zSlash - zPath),
-                      zMsg, sizeof zMsg);
-  }
   if(rc != STORE_OK) {
     return storeErr(p, rc, "store_open: %s", zMsg);
   }

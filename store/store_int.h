@@ -222,8 +222,13 @@ int storeReceiveOne(store *pStore, const struct store_instance *pInst,
  * of an older version; NULL when out of range. */
 const char *storeMigrationSql(int i);
 
-/* fsyncs the directory named by the first nDir bytes of zDir (archive.c)
- * so that entries made in it survive a crash; file systems that cannot
+/* Bytes of the directory part of zPath: up to its last '/' ("/" for a
+ * file in the root), 0 when it has none (archive.c). */
+size_t storeDirLength(const char *zPath);
+
+/* fsyncs the directory named by the first nDir bytes of zDir, "." when
+ * nDir is 0 (archive.c), so that entries made in it survive a crash; file
+ * systems that cannot
  * sync a directory (EINVAL) are let through.  Returns STORE_OK, or
  * STORE_ERR_IO with "cannot open|sync directory <dir>: <strerror>" in
  * zErr (nErr bytes), or STORE_MISUSE for a name of PATH_MAX bytes or

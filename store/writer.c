@@ -107,17 +107,6 @@ static void failRange(struct writer_req *pFirst, struct writer_req *pStop,
   }
 }
 
-/* Bytes of the directory part of zPath ("." when there is none). */
-static size_t dirLength(const char *zPath)
-{
-  const char *zSlash = strrchr(zPath, '/'); /* Last separator */
-
-  if(zSlash == NULL) {
-    return 0;
-  }
-  return zSlash == zPath ? 1 : (size_t)(zSlash - zPath);
-}
-
 /* 1 if a request before pReq in pFirst.. still in the transaction has the
  * directory of pReq's file (whose directory part is nDir bytes). */
 static int dirSeen(struct writer_req *pFirst, struct writer_req *pReq,
@@ -127,7 +116,7 @@ static int dirSeen(struct writer_req *pFirst, struct writer_req *pReq,
 
   for(pOld = pFirst; pOld != pReq; pOld = pOld->pNext) {
     if(pOld->rc == STORE_OK && pOld->zSyncPath != NULL &&
-       dirLength(pOld->zSyncPath) == nDir &&
+       storeDirLength(pOld->zSyncPath) == nDir &&
        memcmp(pOld->zSyncPath, pReq->zSyncPath, nDir) == 0) {
       return 1;
     }
@@ -149,12 +138,11 @@ static int syncDirs(struct writer_req *pFirst, struct writer_req *pStop,
     if(pReq->rc != STORE_OK || pReq->zSyncPath == NULL) {
       continue;
     }
-    nDir = dirLength(pReq->zSyncPath);
+    nDir = storeDirLength(pReq->zSyncPath);
     if(dirSeen(pFirst, pReq, nDir)) {
       continue;
     }
-    rc = nDir == 0 ? storeSyncDir(".", 1, zErr, nErr)
-                   : storeSyncDir(pReq->zSyncPath, nDir, zErr, nErr);
+    rc = storeSyncDir(pReq->zSyncPath, nDir, zErr, nErr);
     if(rc != STORE_OK) {
       return rc;
     }

@@ -291,6 +291,8 @@ extern "C" int dicom_meta_read(dicom_file *pFile, struct qc_meta *pMeta)
   getStr(pDs, DCM_StudyTime, pMeta->zStudyTime, sizeof(pMeta->zStudyTime));
   getStr(pDs, DCM_PhotometricInterpretation, pMeta->zPhotometric,
          sizeof(pMeta->zPhotometric));
+  getStr(pDs, DCM_InPlanePhaseEncodingDirection, pMeta->zPhaseDirection,
+         sizeof(pMeta->zPhaseDirection));
   pMeta->hasExposureIndex =
       getNum(pDs, DCM_ExposureIndex, &pMeta->exposureIndex);
   pMeta->hasTargetExposureIndex =

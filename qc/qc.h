@@ -101,6 +101,7 @@ struct qc_meta {
   char zStudyDate[17];            /* (0008,0020) YYYYMMDD */
   char zStudyTime[33];            /* (0008,0030) HHMMSS.FFFFFF */
   char zPhotometric[33];          /* (0028,0004) as stored in the file */
+  char zPhaseDirection[5];        /* (0018,1312) "ROW" or "COL" (MR) */
   char zCallingAet[17];           /* Calling AE title when received over the
                                  network; empty for files */
   int32_t hasExposureIndex;       /* 1 if (0018,1411) is present */
@@ -586,6 +587,296 @@ int qc_fr_fsimc(const struct qc_image *pRef, const struct qc_image *pDist,
  * QC_ERR_RANGE (0/0). */
 int qc_fr_vif(const struct qc_plane *pRef, const struct qc_plane *pDist,
               double dataRange, double *pVif);
+
+/* ---------------------------------------------------------------------
+ * Modality metrics (qc/xray.c, qc/mr.c, qc/fundus.c, masks in qc/mask.c)
+ *
+ * Physical and photographic measures per modality, in the units a
+ * technician or physicist knows.  Each function fills a struct whose
+ * fields are NaN where a measure cannot be taken on this image (the
+ * reason is then in the field's comment); the policy (qc/policy.c) maps
+ * the values to sub-scores through a profile.  Definitions and their
+ * anchors are in each file's head; reference values come from numpy /
+ * SciPy / scikit-image transcriptions in tests/reference/.
+ * --------------------------------------------------------------------- */
+
+/* Axis along which an MR image was phase encoded, from (0018,1312) In-
+ * plane Phase Encoding Direction: ROW means along a row (ghosts repeat
+ * across columns, horizontally), COL along a column (vertically). */
+enum qc_axis {
+  QC_AXIS_UNKNOWN = 0, /* Not in the header: both axes are tried */
+  QC_AXIS_ROW = 1,     /* "ROW" */
+  QC_AXIS_COL = 2      /* "COL" */
+};
+
+/* X-ray (CR, DX) measures of one frame; exact definitions in qc/xray.c. */
+struct qc_xray {
+  double fieldFraction;     /* Collimated (exposed) field / image area, 0..1:
+                               the frame minus the uniform bands along its
+                               edges (a rectangle) */
+  double exposureLevel;     /* Median of the field samples > detectorMin,
+                               modality units; NaN if there is none */
+  double deviationIndex;    /* DI, dB: the header's (0018,1413), else
+                               10 log10(EI/EI_T) of (0018,1411/1412), else
+                               10 log10((exposureLevel - detectorMin) /
+                               (targetLevel - detectorMin)) when a target
+                               is given; NaN without any of them */
+  int32_t diSource;         /* 0 none, 1 header DI, 2 header EI and EI_T,
+                               3 estimated from the pixels */
+  double saturatedFraction; /* Field pixels >= detectorMax or <=
+                               detectorMin, 0..1 */
+  double noisePercent;      /* Quantum mottle: 10th percentile of the
+                               Immerkaer sigmas of the unclipped 32 s x 32 s
+                               blocks of the field, percent of the field's
+                               1..99 percentile range; NaN without a block */
+  double sharpness;         /* Noise-corrected gradient energy ratio, fine
+                               (sigma s) over coarse (2 s) scale, s =
+                               max(1, min(W,H)/512): about 2 for sharp
+                               edges, towards 1 when blurred; NaN on a flat
+                               or tiny field */
+};
+
+/* Measures frame iFrame of an X-ray image (grey; a colour image is
+ * measured on its luminance).  pMeta may be NULL (no header indices);
+ * targetLevel > 0 is the profile's target for exposureLevel, 0 for none.
+ * Returns QC_OK, QC_ERR_MISUSE, QC_ERR_RANGE (image under 16x16, a
+ * non-finite sample), QC_ERR_NOMEM.  *pOut is written only on success.
+ * Tests: tests/unit/test_qc_xray.c */
+int qc_xray_measure(const struct qc_image *pImg, int32_t iFrame,
+                    const struct qc_meta *pMeta, double targetLevel,
+                    struct qc_xray *pOut);
+
+/* MR measures of one 2-D slice, after MRIQC's image quality metrics
+ * (Esteban et al., PLoS ONE 12(9):e0184661, 2017). */
+struct qc_mr {
+  double foregroundFraction; /* Head mask area / slice area, 0..1 */
+  double snr;                /* 0.655 mean(fg) / std(bg): SNR with the Rayleigh
+                        correction of background noise (Dietrich et al.
+                        2007; MRIQC snr_dietrich) */
+  double ghostRatio;         /* Ghost-to-signal ratio along the phase-encoding
+                        axis (MRIQC gsr): (mean(ghost) - mean(other
+                        background)) / median(fg); the larger of the two
+                        axes when the axis is unknown */
+  int32_t ghostAxis;         /* enum qc_axis the ratio was taken on */
+  double efc;                /* Entropy focus criterion, MRIQC efc (normalised
+                        to its maximum), 0..1, higher is blurrier or more
+                        ghosted */
+  double fber;               /* Foreground-background energy ratio, MRIQC fber:
+                        median(fg^2) / median(bg^2), the latter floored
+                        at the quantisation variance q^2/12 (qc/mr.c) */
+  double qi1;                /* Artefact fraction of the background (MRIQC
+                        art_qi1 style), 0..1 */
+};
+
+/* Measures one MR slice (a grey plane in modality units), phase encoded
+ * along axis.  Returns QC_OK, QC_ERR_MISUSE, QC_ERR_RANGE (plane under
+ * 16x16, a non-finite sample, no foreground or no background), QC_ERR_NOMEM.
+ * *pOut is written only on success.  Tests: tests/unit/test_qc_mr.c */
+int qc_mr_measure(const struct qc_plane *pIn, enum qc_axis axis,
+                  struct qc_mr *pOut);
+
+/* Fundus photograph measures of one frame. */
+struct qc_fundus {
+  double fovFraction;    /* Field of view (the lit fundus region: blurred
+                            max(R,G,B) > 0.1 of its 99th percentile, holes
+                            filled, largest component) / image area, 0..1;
+                            0 when nothing is lit (all else NaN then) */
+  double fovRoundness;   /* 4 pi area / perimeter^2 of the field, Crofton
+                            perimeter (4 directions), 0..1 */
+  double focus;          /* Mean gradient magnitude of the luminance
+                            (Gaussian derivatives, sigma 1.5 px at 570 px),
+                            less the share of noiseSigma: grey levels per
+                            pixel, not divided by brightness */
+  double meanLevel;      /* Mean luminance (BT.601) in the field, 0..255 */
+  double underFraction;  /* Field pixels with luminance < 20, 0..1 */
+  double overFraction;   /* Field pixels with luminance >= 240, 0..1 */
+  double nonUniformity;  /* Coefficient of variation of the mean luminance
+                            of cells (field diameter / 10 wide) lying
+                            inside the field, 0..1+ */
+  double contrast;       /* std / mean of the green channel in the field */
+  double fundusLikeness; /* 0..1: how much the image looks like a fundus
+                            photograph at all (blue/red ratio, field size
+                            and roundness, dark surround); low for
+                            external-eye photographs and blank frames */
+  double noiseSigma;     /* Noise standard deviation of the luminance in
+                            the field (Immerkaer), grey levels */
+};
+
+/* Measures frame iFrame of a fundus photograph (RGB in 0..255; a grey
+ * image is measured as grey in all three channels).  Returns QC_OK,
+ * QC_ERR_MISUSE, QC_ERR_RANGE (image under 32x32, a non-finite sample),
+ * QC_ERR_NOMEM.  *pOut is written only on success.
+ * Tests: tests/unit/test_qc_fundus.c */
+int qc_fundus_measure(const struct qc_image *pImg, int32_t iFrame,
+                      struct qc_fundus *pOut);
+
+/* ---------------------------------------------------------------------
+ * Graded distortions (qc/distort.c), for `dicomqc eval`
+ *
+ * The degradations a modality really suffers, at levels 0 (none) .. 4
+ * (severe), applied to a decoded image to prove that quality falls as
+ * severity rises.  Deterministic for a given seed.
+ * --------------------------------------------------------------------- */
+
+enum qc_distortion {
+  QC_DIST_BLUR = 1,         /* Gaussian blur (X-ray, MR) */
+  QC_DIST_NOISE = 2,        /* Additive Gaussian noise (X-ray, fundus) */
+  QC_DIST_UNDEREXPOSE = 3,  /* Lower dose at the same brightness: more
+                               quantum noise (X-ray) */
+  QC_DIST_OVEREXPOSE = 4,   /* Higher signal, clipped at the detector's
+                               maximum (X-ray) */
+  QC_DIST_MOTION = 5,       /* Motion ghosting: k-space line phase errors
+                               along the phase-encoding axis (MR) */
+  QC_DIST_RICIAN = 6,       /* Rician noise of a magnitude image (MR) */
+  QC_DIST_DEFOCUS = 7,      /* Disk (defocus) blur (fundus) */
+  QC_DIST_ILLUMINATION = 8, /* Uneven illumination, a smooth gain field
+                               (fundus) */
+  QC_DIST_DARKEN = 9        /* Global darkening (fundus) */
+};
+
+/* Name of a distortion ("blur", "noise", ...), or NULL for an unknown
+ * value. */
+const char *qc_distortion_name(enum qc_distortion kind);
+
+/* Makes *ppOut, a one-frame copy of frame iFrame of pIn distorted by
+ * kind at level 0..4 (level 0 is an exact copy); the exact definitions
+ * (kernels, 'reflect' borders, the splitmix64/Box-Muller draws and their
+ * order) are in qc/distort.c's head.  Every channel is treated alike; the
+ * noise kind adds N(0, (4 L)^2) to RGB images (fundus, 0..255) and
+ * N(0, (0.01 L (p99 - p01))^2) to grey ones; motion takes the phase to be
+ * encoded along the columns (k-space rows are the lines, ghosts repeat
+ * vertically).  Random draws come from seed alone: the same arguments
+ * give the same bytes.  The copy keeps pIn's size, channels, spacing,
+ * bitsStored, isSigned, detector range and window; at levels >= 1 samples
+ * are rounded half away from zero when every input sample of the frame is
+ * an integer, then clamped to [detectorMin, detectorMax].  Free it with
+ * qc_image_free().  Returns QC_OK, QC_ERR_MISUSE (NULL pointer, bad
+ * frame, unknown kind, level outside 0..4), QC_ERR_RANGE (image under
+ * 16x16, a detector range not finite or with detectorMin > detectorMax,
+ * a non-finite sample in the frame), QC_ERR_NOMEM; *ppOut is written only
+ * on success.  Reentrant; allocates the output and one working block per
+ * call (motion on W x H: 16 W H bytes plus two FFT plans).
+ * Tests: tests/unit/test_qc_distort.c */
+int qc_distort(const struct qc_image *pIn, int32_t iFrame,
+               enum qc_distortion kind, int level, uint64_t seed,
+               struct qc_image **ppOut);
+
+/* ---------------------------------------------------------------------
+ * Modality profiles and the retake policy (qc/policy.c)
+ *
+ * A profile (models/profiles/<name>.ini, read by cli/profiles.c) says
+ * which images it is for, how each metric maps to a 0..100 sub-score,
+ * the warn and retake limits, and the sentence a technician reads when a
+ * limit is crossed.  qc/ holds the profile as plain data and applies it;
+ * it never reads the file.
+ * --------------------------------------------------------------------- */
+
+#define QC_PROFILE_LIST_MAX  16  /* Entries of a modality / SOP / body list */
+#define QC_PROFILE_RULE_MAX  32  /* Metric rules of a profile */
+#define QC_PROFILE_PARAM_MAX 8   /* Named parameters of a profile */
+#define QC_RULE_POINT_MAX    12  /* Points of a sub-score map */
+#define QC_REASON_LEN        200 /* Bytes of a reason, NUL included */
+#define QC_REASON_MAX        8   /* Reasons kept per assessment */
+
+/* One metric's place in a profile. */
+struct qc_rule {
+  char zMetric[48]; /* Metric name, e.g. "xray_noise" */
+  int32_t nPoint;   /* Points of the map, 2..QC_RULE_POINT_MAX */
+  double aValue[QC_RULE_POINT_MAX]; /* Metric values, strictly increasing */
+  double aScore[QC_RULE_POINT_MAX]; /* Sub-scores there, 0..100; linear
+                                       between points, flat beyond them */
+  double weight;                    /* Weight in the profile's mean, >= 0 */
+  double warnBelow;    /* Warn when the value is below; NaN: no limit */
+  double retakeBelow;  /* Retake when below; NaN: no limit */
+  double warnAbove;    /* Warn when above; NaN: no limit */
+  double retakeAbove;  /* Retake when above; NaN: no limit */
+  double displayScale; /* Factor for {value} and {limit} in reasons (100
+                          shows a fraction as percent), > 0 */
+  char zBelowReason[QC_REASON_LEN]; /* Sentence for a low value, with
+                                       {value} and {limit} */
+  char zAboveReason[QC_REASON_LEN]; /* Sentence for a high value */
+};
+
+/* A modality profile: plain data, filled by its reader, checked by
+ * qc_profile_check(). */
+struct qc_profile {
+  char zName[32];                           /* "xray", "mr", ... */
+  int32_t nModality;                        /* Entries used below */
+  char azModality[QC_PROFILE_LIST_MAX][17]; /* "CR", "DX"; "*" = any */
+  int32_t nSopClass;                        /* Entries used below */
+  char azSopClass[QC_PROFILE_LIST_MAX][65]; /* SOP Class UIDs */
+  int32_t nBodyPart;                        /* 0: any body part */
+  char azBodyPart[QC_PROFILE_LIST_MAX][65]; /* (0018,0015) values */
+  double minWeight;          /* quality = minWeight min(sub-scores) + (1 -
+                       minWeight) weighted mean; 0..1 */
+  double qualityWarnBelow;   /* Warn when quality is below; NaN: none */
+  double qualityRetakeBelow; /* Retake when quality is below; NaN: none */
+  int32_t nParam;            /* Entries used below */
+  struct {
+    char zName[32]; /* e.g. "exposure_target" */
+    double value;
+  } aParam[QC_PROFILE_PARAM_MAX];            /* Parameters for the metrics */
+  int32_t nRule;                             /* Entries used below */
+  struct qc_rule aRule[QC_PROFILE_RULE_MAX]; /* In the file's order */
+};
+
+/* Verdicts, worst last, as the database spells them (qc_verdict_name()).
+ * UNSCORED: the profile has no rule this image could be measured by. */
+enum qc_verdict {
+  QC_VERDICT_UNSCORED = 0,
+  QC_VERDICT_PASS = 1,
+  QC_VERDICT_WARN = 2,
+  QC_VERDICT_RETAKE = 3
+};
+
+/* "unscored", "pass", "warn", "retake"; NULL for another value. */
+const char *qc_verdict_name(enum qc_verdict v);
+
+/* What a profile says of one image. */
+struct qc_assessment {
+  double quality;          /* 0..100, higher is better; NaN if unscored */
+  enum qc_verdict verdict; /* Worst limit crossed */
+  int32_t nReason;         /* Reasons in azReason, worst first */
+  char azReason[QC_REASON_MAX][QC_REASON_LEN]; /* Sentences */
+};
+
+/* Checks a filled profile: a name, lists within bounds, each rule with a
+ * metric name, 2..QC_RULE_POINT_MAX finite points, values strictly
+ * increasing, scores in 0..100, weight >= 0, displayScale > 0, limits
+ * ordered (retakeBelow <= warnBelow < warnAbove <= retakeAbove where
+ * given), and a reason for each side that has a limit; minWeight in 0..1.
+ * Returns QC_OK, QC_ERR_MISUSE (NULL), or QC_ERR_RANGE with what is wrong
+ * (naming the rule) in zErr (nErr bytes, may be NULL).
+ * Tests: tests/unit/test_qc_policy.c */
+int qc_profile_check(const struct qc_profile *p, char *zErr, size_t nErr);
+
+/* How well a profile fits an image: -1 if it does not apply; otherwise
+ * higher is more specific (a body part named and matched beats a
+ * profile for any body part; a named modality or SOP class beats "*").
+ * It applies when the modality or the SOP class is listed (or "*" is)
+ * and, if the profile names body parts, the image's is one of them
+ * (case-insensitive).  Strings may be empty, not NULL. */
+int qc_profile_match(const struct qc_profile *p, const char *zModality,
+                     const char *zSopClass, const char *zBodyPart);
+
+/* The value of parameter zName of a profile, or dflt without one. */
+double qc_profile_param(const struct qc_profile *p, const char *zName,
+                        double dflt);
+
+/* Applies profile p to the measured values of one image: aValue[i] is
+ * the value of metric azName[i] (NaN when it could not be measured).
+ * Each rule whose metric has a finite value gives a sub-score (its map)
+ * and at most one reason (retake limits before warn limits); rules whose
+ * value is missing are skipped.  quality combines the sub-scores (see
+ * struct qc_profile); the verdict is the worst limit crossed, including
+ * the quality limits, and pass otherwise; no applicable rule gives
+ * QC_VERDICT_UNSCORED with quality NaN.  Reasons replace {value} and
+ * {limit} by the numbers times displayScale, rounded for reading.
+ * Returns QC_OK or QC_ERR_MISUSE (NULL pointer, n < 0).
+ * Tests: tests/unit/test_qc_policy.c */
+int qc_policy_assess(const struct qc_profile *p, const char *const *azName,
+                     const double *aValue, int32_t n,
+                     struct qc_assessment *pOut);
 
 #ifdef __cplusplus
 }

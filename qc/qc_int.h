@@ -192,4 +192,35 @@ int qc_model_read(const char *zPath, char **pz, char *zErr, size_t nErr);
  * Defined in qc/niqe.c.  Tests: tests/unit/test_qc_niqe.c */
 void qc_pinv_sym(const double *aIn, int n, double *aOut, double *aWork);
 
+/* ---- Binary masks (qc/mask.c), shared by the modality metrics ----
+ * A mask is nWidth*nHeight bytes, row-major, each 0 or 1.  Outside the
+ * image counts as 0 for every operation (scipy.ndimage's border_value=0).
+ * Each returns QC_OK, QC_ERR_MISUSE (NULL pointer, side < 1 or over
+ * QC_MAX_SIDE, r < 0) or QC_ERR_NOMEM, and leaves the mask unchanged on
+ * failure.  Tests: tests/unit/test_qc_mask.c */
+
+/* Otsu's threshold of the n samples of a (only those whose aMask byte is
+ * 1 when aMask is not NULL), as skimage.filters.threshold_otsu(x,
+ * nbins=256): 256 equal bins from the minimum to the maximum, the
+ * threshold is the centre of the bin that maximises the between-class
+ * variance.  QC_ERR_RANGE when fewer than 2 distinct values are given or
+ * a sample is not finite. */
+int qc_otsu(const float *a, size_t n, const uint8_t *aMask, double *pThr);
+
+/* Binary dilation / erosion by the (2r+1)x(2r+1) square
+ * (scipy.ndimage.binary_dilation / binary_erosion with
+ * np.ones((2r+1, 2r+1))).  r = 0 leaves the mask as it is. */
+int qc_mask_dilate(uint8_t *a, int32_t nWidth, int32_t nHeight, int32_t r);
+int qc_mask_erode(uint8_t *a, int32_t nWidth, int32_t nHeight, int32_t r);
+
+/* Fills the holes of a mask: every 0 region (4-connected) that does not
+ * reach the image border becomes 1 (scipy.ndimage.binary_fill_holes). */
+int qc_mask_fill_holes(uint8_t *a, int32_t nWidth, int32_t nHeight);
+
+/* Keeps only the largest 8-connected component of a mask (on a tie, the
+ * one met first in raster order) and writes its area to *pnArea (0 for an
+ * empty mask; pnArea may be NULL). */
+int qc_mask_largest(uint8_t *a, int32_t nWidth, int32_t nHeight,
+                    size_t *pnArea);
+
 #endif /* DICOMQC_QC_INT_H */

@@ -53,7 +53,7 @@ struct cli_result {
   int32_t nCols;           /* Columns */
   int32_t nFrames;         /* Frames */
   int hasMetrics;          /* 1 if the values below were computed */
-  uint32_t mask;           /* Metrics asked for (cli_measures.mask) */
+  uint64_t mask;           /* Metrics asked for (cli_measures.mask) */
   double noise;            /* Immerkaer sigma, modality units */
   double sharp;            /* Laplacian variance of the 0..255 rendering */
   struct qc_exposure expo; /* Exposure statistics, modality units */
@@ -61,8 +61,16 @@ struct cli_result {
   double brisqueLive;      /* BRISQUE, LIVE's model; NaN if not run */
   double niqe;             /* NIQE, LIVE pristine model; NaN if not run */
   double piqe;             /* PIQE 0..100; NaN if not run */
-  const char *zError;      /* Failure message (names the file) or NULL */
-  char zErrBuf[600];       /* Storage for zError */
+  struct qc_xray xray;     /* X-ray measures; NaN unless the profile uses
+                              them */
+  double xrayDiSource;     /* xray.diSource as a number; NaN if not run */
+  struct qc_mr mr;         /* MR measures (median over the frames) */
+  struct qc_fundus fundus; /* Fundus measures */
+  const struct qc_profile *pProfile; /* The image's profile, or NULL */
+  struct qc_assessment assess;       /* Quality, verdict, reasons (unscored
+                                  without a profile) */
+  const char *zError; /* Failure message (names the file) or NULL */
+  char zErrBuf[600];  /* Storage for zError */
 };
 
 /* One option of a subcommand (opts.c): a table of these drives both
@@ -115,13 +123,19 @@ void cli_paths_free(struct cli_paths *pList);
 extern const int cli_metric_count;
 
 /* Every metric (bit i = metric i of cli_result_metric()). */
-#define CLI_METRICS_ALL ((1u << cli_metric_count) - 1u)
+#define CLI_METRICS_ALL (~(uint64_t)0 >> (64 - cli_metric_count))
 
 /* The metrics to run and the models they need, loaded once and shared
  * read-only by every thread. */
 #define CLI_NIQE_SITE_MAX 32 /* Site NIQE models, one per modality */
+struct cli_profiles {
+  int n;                /* Profiles in a */
+  struct qc_profile *a; /* In file-name order, owned */
+};
+
 struct cli_measures {
-  uint32_t mask;                    /* Bit i: metric i runs */
+  uint64_t mask;                    /* Bit i: metric i runs */
+  struct cli_profiles profiles;     /* Modality profiles; n may be 0 */
   qc_brisque_model *pBrisqueOpencv; /* Loaded if brisque_opencv runs */
   qc_brisque_model *pBrisqueLive;   /* Loaded if brisque_live runs */
   qc_niqe_model *pNiqe;             /* LIVE pristine, if niqe runs */
@@ -137,16 +151,47 @@ const char *cli_metric_name(int i);
 
 /* Parses "name,name,..." (or "all") into a mask.  Returns 0, or -1 with
  * the reason in zErr (an unknown name, an empty list). */
-int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
+int cli_measures_parse(const char *zList, uint64_t *pMask, char *zErr,
                        size_t nErr);
 
-/* Loads from zModelDir the models the metrics of mask need: the BRISQUE
+/* Loads the modality profiles of zProfileDir (NULL: zModelDir/profiles)
+ * and from zModelDir the models the metrics of mask need: the BRISQUE
  * models, the LIVE NIQE model, and every site NIQE model
  * niqe_<MODALITY>.txt (`dicomqc train niqe`), used instead of the LIVE
  * one for images of that modality.  Returns 0, or -1 with the loader's
  * message (which names the file) in zErr. */
-int cli_measures_open(const char *zModelDir, uint32_t mask,
-                      struct cli_measures *p, char *zErr, size_t nErr);
+int cli_measures_open(const char *zModelDir, const char *zProfileDir,
+                      uint64_t mask, struct cli_measures *p, char *zErr,
+                      size_t nErr);
+
+/* Reads one profile file (models/profiles/README.md) into *p and checks
+ * it.  Returns 0, or -1 with "FILE:LINE: what" in zErr. */
+int cli_profile_read(const char *zPath, struct qc_profile *p, char *zErr,
+                     size_t nErr);
+
+/* Reads every *.ini of zDir, in name order, into *pSet (free with
+ * cli_profiles_free()).  Returns 0, or -1 with the first error (file,
+ * line, key) in zErr and *pSet empty. */
+int cli_profiles_load(const char *zDir, struct cli_profiles *pSet, char *zErr,
+                      size_t nErr);
+
+/* Frees the profiles of a set; it is empty again. */
+void cli_profiles_free(struct cli_profiles *pSet);
+
+/* The profile of pSet that fits an image best (qc_profile_match()), the
+ * first in file-name order on a tie; NULL if none applies.  Owned by the
+ * set. */
+const struct qc_profile *cli_profile_for(const struct cli_profiles *pSet,
+                                         const struct qc_meta *m);
+
+/* The reasons of an assessment as a JSON array text; the caller frees it
+ * with free().  NULL when memory is short. */
+char *cli_reasons_json(const struct qc_assessment *a);
+
+/* Adds "quality" (null when unscored), "verdict" and "reasons" of r to
+ * the JSON object o (a file that failed is "unscored", quality null and
+ * no reasons: its "error" says why). */
+void cli_json_verdict(struct cJSON *o, const struct cli_result *r);
 
 /* Frees the models; p can be opened again. */
 void cli_measures_close(struct cli_measures *p);
@@ -155,6 +200,12 @@ void cli_measures_close(struct cli_measures *p);
  * into *r (always filled: on failure r->zError says why).  Cannot fail
  * otherwise.  Reentrant: pM is only read. */
 void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
+                      const struct cli_measures *pM, struct cli_result *r);
+
+/* Measures a decoded image whose header is pMeta (for `eval`, which
+ * distorts images in memory) as cli_measure_file() does.  Returns QC_OK
+ * or the qc/ failure (r is then partly filled). */
+int cli_measure_image(const struct qc_image *pImg, const struct qc_meta *pMeta,
                       const struct cli_measures *pM, struct cli_result *r);
 
 /* Metric i (0 <= i < cli_metric_count) of r: returns 1 and sets name, unit
@@ -206,7 +257,8 @@ struct cli_serve_cfg {
   char zAllow[4096];      /* "AE[@HOST],..." or "" for everyone */
   uint32_t nWorkers;      /* Scoring threads, 0..256 (0: none) */
   uint32_t nStudyIdle;    /* Seconds without a new instance: study done */
-  char zModelDir[1024];   /* Models and profiles */
+  char zModelDir[1024];   /* Models, and profiles in profiles/ */
+  char zProfileDir[1024]; /* Profiles, if not in zModelDir/profiles */
   char zMetrics[1024];    /* Metrics the workers run: "all" or names */
   uint32_t nAcseTimeout;  /* Association negotiation timeout, s */
   uint32_t nDimseTimeout; /* Timeout between messages, s */
@@ -236,5 +288,6 @@ int cli_studies_main(int argc, char **argv);
 int cli_show_main(int argc, char **argv);
 int cli_compare_main(int argc, char **argv);
 int cli_train_main(int argc, char **argv);
+int cli_eval_main(int argc, char **argv);
 
 #endif /* DICOMQC_CLI_H */

@@ -62,6 +62,8 @@ static const struct {
      "a study is complete after this long without a new instance (60)"},
     {"model_dir", "model-dir", CFG_STR, STR(zModelDir), 0, "DIR",
      "BRISQUE/NIQE model folder (the source tree's models/)"},
+    {"profile_dir", "profile-dir", CFG_STR, STR(zProfileDir), 0, "DIR",
+     "modality profiles, *.ini (MODEL_DIR/profiles)"},
     {"metrics", "metrics", CFG_METRICS, STR(zMetrics), 0, "LIST",
      "metrics the workers run, comma-separated names as in "
      "`dicomqc score --help` (all)"},
@@ -100,7 +102,7 @@ static int setOne(struct cli_serve_cfg *c, int i, const char *z, char *zErr,
 {
   char *pBase = (char *)c + aSet[i].iOff;
   uint64_t n = 0;
-  uint32_t mask = 0;
+  uint64_t mask = 0;
   switch(aSet[i].type) {
   case CFG_METRICS:
     if(cli_measures_parse(z, &mask, zErr, nErr))

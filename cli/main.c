@@ -27,6 +27,8 @@ static const struct {
     {"show", cli_show_main, "show one study: instances, measures, verdicts"},
     {"compare", cli_compare_main,
      "compare two images by full-reference metrics (SSIM, PSNR ...)"},
+    {"eval", cli_eval_main,
+     "prove the modality profiles on labelled images (eval DIR)"},
     {"train", cli_train_main,
      "fit a NIQE model from images a site accepts (train niqe)"},
 };

@@ -34,7 +34,10 @@ enum {
   M_BRISQUE_CV,   /* qc_brisque_score(), OpenCV's model */
   M_BRISQUE_LIVE, /* qc_brisque_score(), LIVE's model */
   M_NIQE,         /* qc_niqe_score() */
-  M_PIQE          /* qc_piqe() */
+  M_PIQE,         /* qc_piqe() */
+  M_XRAY,         /* qc_xray_measure(), when the profile uses it */
+  M_MR,           /* qc_mr_measure() per frame, median */
+  M_FUNDUS        /* qc_fundus_measure() */
 };
 static const struct {
   const char *zName;
@@ -68,15 +71,45 @@ static const struct {
      M_NIQE},
     {"piqe", "score 0..100, lower is better",
      offsetof(struct cli_result, piqe), M_PIQE},
+#define R(f) offsetof(struct cli_result, f)
+    {"xray_field_fraction", "fraction", R(xray.fieldFraction), M_XRAY},
+    {"xray_exposure_level", "modality units", R(xray.exposureLevel), M_XRAY},
+    {"xray_deviation_index", "dB", R(xray.deviationIndex), M_XRAY},
+    {"xray_di_source", "0 none, 1 header DI, 2 header EI, 3 estimate",
+     R(xrayDiSource), M_XRAY},
+    {"xray_saturated_fraction", "fraction", R(xray.saturatedFraction), M_XRAY},
+    {"xray_noise", "percent of the field's range", R(xray.noisePercent),
+     M_XRAY},
+    {"xray_sharpness", "see README", R(xray.sharpness), M_XRAY},
+    {"mr_foreground_fraction", "fraction", R(mr.foregroundFraction), M_MR},
+    {"mr_snr", "ratio", R(mr.snr), M_MR},
+    {"mr_ghost_ratio", "ratio", R(mr.ghostRatio), M_MR},
+    {"mr_efc", "0..1", R(mr.efc), M_MR},
+    {"mr_fber", "ratio", R(mr.fber), M_MR},
+    {"mr_qi1", "fraction", R(mr.qi1), M_MR},
+    {"fundus_fov_fraction", "fraction", R(fundus.fovFraction), M_FUNDUS},
+    {"fundus_fov_roundness", "0..1", R(fundus.fovRoundness), M_FUNDUS},
+    {"fundus_focus", "see README", R(fundus.focus), M_FUNDUS},
+    {"fundus_mean_level", "0..255", R(fundus.meanLevel), M_FUNDUS},
+    {"fundus_under_fraction", "fraction", R(fundus.underFraction), M_FUNDUS},
+    {"fundus_over_fraction", "fraction", R(fundus.overFraction), M_FUNDUS},
+    {"fundus_non_uniformity", "coefficient of variation",
+     R(fundus.nonUniformity), M_FUNDUS},
+    {"fundus_contrast", "see README", R(fundus.contrast), M_FUNDUS},
+    {"fundus_likeness", "0..1", R(fundus.fundusLikeness), M_FUNDUS},
+    {"fundus_noise", "grey levels", R(fundus.noiseSigma), M_FUNDUS},
+#undef R
 };
 
+_Static_assert(sizeof(aMetric) / sizeof(aMetric[0]) <= 64,
+               "a metric mask is 64 bits");
 const int cli_metric_count = (int)(sizeof(aMetric) / sizeof(aMetric[0]));
 
 int cli_result_metric(const struct cli_result *r, int i, const char **pzName,
                       const char **pzUnit, double *pValue)
 {
   if(!r->hasMetrics || i < 0 || i >= cli_metric_count ||
-     !(r->mask & (1u << i)))
+     !(r->mask & ((uint64_t)1 << i)))
     return 0;
   double v = *(const double *)((const char *)r + aMetric[i].iOff);
   if(isnan(v))
@@ -92,10 +125,10 @@ const char *cli_metric_name(int i)
   return i >= 0 && i < cli_metric_count ? aMetric[i].zName : NULL;
 }
 
-int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
+int cli_measures_parse(const char *zList, uint64_t *pMask, char *zErr,
                        size_t nErr)
 {
-  uint32_t mask = 0;
+  uint64_t mask = 0;
   const char *z = zList;
   if(strcmp(zList, "all") == 0) {
     *pMask = CLI_METRICS_ALL;
@@ -112,7 +145,7 @@ int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
                (int)(n > 64 ? 64 : n), z);
       return -1;
     }
-    mask |= 1u << k;
+    mask |= (uint64_t)1 << k;
     z += n;
     if(*z == ',')
       z++;
@@ -126,10 +159,10 @@ int cli_measures_parse(const char *zList, uint32_t *pMask, char *zErr,
 }
 
 /* True if mask runs a metric of computation iKind. */
-static int wants(uint32_t mask, int iKind)
+static int wants(uint64_t mask, int iKind)
 {
   for(int i = 0; i < cli_metric_count; i++)
-    if((mask & (1u << i)) && aMetric[i].iKind == iKind)
+    if((mask & ((uint64_t)1 << i)) && aMetric[i].iKind == iKind)
       return 1;
   return 0;
 }
@@ -207,8 +240,9 @@ static const qc_niqe_model *niqeFor(const struct cli_measures *p,
   return p->pNiqe;
 }
 
-int cli_measures_open(const char *zModelDir, uint32_t mask,
-                      struct cli_measures *p, char *zErr, size_t nErr)
+int cli_measures_open(const char *zModelDir, const char *zProfileDir,
+                      uint64_t mask, struct cli_measures *p, char *zErr,
+                      size_t nErr)
 {
   char zPath[1200];
   memset(p, 0, sizeof(*p));
@@ -227,6 +261,10 @@ int cli_measures_open(const char *zModelDir, uint32_t mask,
      (qc_niqe_model_load(zPath, &p->pNiqe, zErr, nErr) != QC_OK ||
       loadSiteNiqe(zModelDir, p, zErr, nErr)))
     goto open_fail;
+  snprintf(zPath, sizeof(zPath), "%s/profiles", zModelDir);
+  if(cli_profiles_load(zProfileDir ? zProfileDir : zPath, &p->profiles, zErr,
+                       nErr))
+    goto open_fail;
   return 0;
 open_fail:
   cli_measures_close(p);
@@ -240,11 +278,12 @@ void cli_measures_close(struct cli_measures *p)
   qc_niqe_model_free(p->pNiqe);
   for(int i = 0; i < p->nSite; i++)
     qc_niqe_model_free(p->aSite[i].pFit);
+  cli_profiles_free(&p->profiles);
   memset(p, 0, sizeof(*p));
 }
 
 /* True if mask runs one of the natural-scene models. */
-static int wantsModels(uint32_t mask)
+static int wantsModels(uint64_t mask)
 {
   return wants(mask, M_BRISQUE_CV) || wants(mask, M_BRISQUE_LIVE) ||
          wants(mask, M_NIQE) || wants(mask, M_PIQE);
@@ -267,6 +306,133 @@ static void measureModels(const struct qc_plane *pIn,
     r->niqe = v;
   if(wants(pM->mask, M_PIQE) && qc_piqe(pIn, &v, NULL) == QC_OK)
     r->piqe = v;
+}
+
+/* True if r's profile has a rule on a metric of computation iKind and
+ * the mask runs one of them. */
+static int profileUses(const struct cli_result *r, int iKind)
+{
+  const struct qc_profile *p = r->pProfile;
+  if(p == NULL || !wants(r->mask, iKind))
+    return 0;
+  for(int32_t k = 0; k < p->nRule; k++)
+    for(int i = 0; i < cli_metric_count; i++)
+      if(aMetric[i].iKind == iKind &&
+         strcmp(aMetric[i].zName, p->aRule[k].zMetric) == 0)
+        return 1;
+  return 0;
+}
+
+static int cmpDouble(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of the finite values among the n of a (sorted in place),
+ * NaN if there is none. */
+static double finiteMedian(double *a, int32_t n)
+{
+  int32_t m = 0;
+  for(int32_t i = 0; i < n; i++)
+    if(isfinite(a[i]))
+      a[m++] = a[i];
+  if(m == 0)
+    return NAN;
+  qsort(a, (size_t)m, sizeof(double), cmpDouble);
+  return m % 2 ? a[m / 2] : 0.5 * (a[m / 2 - 1] + a[m / 2]);
+}
+
+/* The MR measures of every frame of pImg, each field the median over the
+ * frames that could be measured (a multi-frame series is judged by its
+ * typical slice); aLuma is scratch of one frame.  NaN where no frame
+ * could be measured. */
+static int measureMr(const struct qc_image *pImg, const struct qc_meta *m,
+                     float *aLuma, struct qc_mr *pOut)
+{
+  enum { N_FIELD = 6 };
+  static const size_t aOff[N_FIELD] = {
+      offsetof(struct qc_mr, foregroundFraction),
+      offsetof(struct qc_mr, snr),
+      offsetof(struct qc_mr, ghostRatio),
+      offsetof(struct qc_mr, efc),
+      offsetof(struct qc_mr, fber),
+      offsetof(struct qc_mr, qi1)};
+  enum qc_axis axis = strcmp(m->zPhaseDirection, "ROW") == 0 ? QC_AXIS_ROW
+                      : strcmp(m->zPhaseDirection, "COL") == 0
+                          ? QC_AXIS_COL
+                          : QC_AXIS_UNKNOWN;
+  int32_t n = pImg->nFrames;
+  double *a = malloc((size_t)n * N_FIELD * sizeof(double));
+  int32_t nAxisRow = 0, nAxis = 0;
+  if(a == NULL)
+    return QC_ERR_NOMEM;
+  for(int32_t f = 0; f < n; f++) {
+    struct qc_plane pl = {aLuma, pImg->nWidth, pImg->nHeight};
+    struct qc_mr one;
+    int rc = qc_image_luma(pImg, f, aLuma);
+    if(rc == QC_OK)
+      rc = qc_mr_measure(&pl, axis, &one);
+    if(rc == QC_ERR_NOMEM) {
+      free(a);
+      return rc;
+    }
+    for(int k = 0; k < N_FIELD; k++)
+      a[(size_t)k * n + f] =
+          rc == QC_OK ? *(double *)((char *)&one + aOff[k]) : NAN;
+    if(rc == QC_OK) {
+      nAxis++;
+      nAxisRow += one.ghostAxis == QC_AXIS_ROW;
+    }
+  }
+  for(int k = 0; k < N_FIELD; k++)
+    *(double *)((char *)pOut + aOff[k]) = finiteMedian(a + (size_t)k * n, n);
+  pOut->ghostAxis = nAxis == 0             ? QC_AXIS_UNKNOWN
+                    : 2 * nAxisRow > nAxis ? QC_AXIS_ROW
+                                           : QC_AXIS_COL;
+  free(a);
+  return QC_OK;
+}
+
+/* The modality measures r's profile uses, on frame iFrame (all frames
+ * for MR).  A measure that cannot be taken on this image stays NaN;
+ * only a shortage of memory fails. */
+static int measureModality(const struct qc_image *pImg, int32_t iFrame,
+                           const struct cli_measures *pM, float *aLuma,
+                           struct cli_result *r)
+{
+  int rc = QC_OK;
+  (void)pM;
+  if(profileUses(r, M_XRAY)) {
+    double target = qc_profile_param(r->pProfile, "exposure_target", 0);
+    rc = qc_xray_measure(pImg, iFrame, &r->meta, target, &r->xray);
+    if(rc == QC_OK)
+      r->xrayDiSource = r->xray.diSource;
+  }
+  if(rc != QC_ERR_NOMEM && profileUses(r, M_MR))
+    rc = measureMr(pImg, &r->meta, aLuma, &r->mr);
+  if(rc != QC_ERR_NOMEM && profileUses(r, M_FUNDUS))
+    rc = qc_fundus_measure(pImg, iFrame, &r->fundus);
+  return rc == QC_ERR_NOMEM ? rc : QC_OK;
+}
+
+/* Applies r's profile to its measured values (r->assess); without a
+ * profile the image is unscored. */
+static void assess(struct cli_result *r)
+{
+  const char *azName[64];
+  double aValue[64];
+  int32_t n = 0;
+  for(int i = 0; i < cli_metric_count; i++) {
+    const char *zUnit;
+    if(cli_result_metric(r, i, &azName[n], &zUnit, &aValue[n]))
+      n++;
+  }
+  if(r->pProfile == NULL ||
+     qc_policy_assess(r->pProfile, azName, aValue, n, &r->assess) != QC_OK) {
+    memset(&r->assess, 0, sizeof(r->assess));
+    r->assess.quality = NAN;
+  }
 }
 
 /* Measures the middle frame of pImg into r.  The models' input plane is
@@ -311,7 +477,11 @@ static int measure(const struct qc_image *pImg, const struct cli_measures *pM,
     struct qc_plane in = {aModel, pImg->nWidth, pImg->nHeight};
     measureModels(&in, pM, r);
   }
+  rc = measureModality(pImg, iFrame, pM, aLuma, r);
+  if(rc)
+    goto measure_end;
   r->hasMetrics = 1;
+  assess(r);
 measure_end:
   free(aLuma);
   free(aDisp);
@@ -319,18 +489,35 @@ measure_end:
   return rc;
 }
 
+/* Empties r for a new image: every metric NaN, unscored. */
+static void resultReset(struct cli_result *r, const struct cli_measures *pM)
+{
+  memset(r, 0, sizeof(*r));
+  r->mask = pM->mask;
+  for(int i = 0; i < cli_metric_count; i++)
+    *(double *)((char *)r + aMetric[i].iOff) = NAN;
+  r->assess.quality = NAN;
+}
+
+int cli_measure_image(const struct qc_image *pImg, const struct qc_meta *pMeta,
+                      const struct cli_measures *pM, struct cli_result *r)
+{
+  struct qc_meta meta = *pMeta; /* pMeta may be &r->meta */
+  resultReset(r, pM);
+  r->meta = meta;
+  r->nRows = pImg->nHeight;
+  r->nCols = pImg->nWidth;
+  r->nFrames = pImg->nFrames;
+  r->pProfile = cli_profile_for(&pM->profiles, pMeta);
+  return measure(pImg, pM, r);
+}
+
 void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
                       const struct cli_measures *pM, struct cli_result *r)
 {
   dicom_file *f = NULL;
   struct qc_image *pImg = NULL;
-  memset(r, 0, sizeof(*r));
-  r->mask = pM->mask;
-  r->noise = r->sharp = NAN;
-  r->expo.mean = r->expo.p01 = r->expo.p99 = NAN;
-  r->expo.clipLow = r->expo.clipHigh = NAN;
-  r->expo.dynRange = r->expo.dynRangeBits = NAN;
-  r->brisqueOpencv = r->brisqueLive = r->niqe = r->piqe = NAN;
+  resultReset(r, pM);
   int rc = dicom_open(zPath, pLimits, &f);
   if(rc == DICOM_OK)
     dicom_meta_read(f, &r->meta);
@@ -341,10 +528,7 @@ void cli_measure_file(const char *zPath, const struct dicom_limits *pLimits,
     r->zError = r->zErrBuf;
     goto measure_file_end;
   }
-  r->nRows = pImg->nHeight;
-  r->nCols = pImg->nWidth;
-  r->nFrames = pImg->nFrames;
-  rc = measure(pImg, pM, r);
+  rc = cli_measure_image(pImg, &r->meta, pM, r);
   if(rc) {
     snprintf(r->zErrBuf, sizeof(r->zErrBuf), "%s: measuring failed: %s", zPath,
              qc_strstatus(rc));
@@ -396,8 +580,16 @@ int cli_result_record(store *pDb, int64_t iInstance,
     if(cli_result_metric(r, i, &zName, &zUnit, &v))
       rc = store_metric_put(pDb, iInstance, zName, v, zUnit, -1);
   }
-  if(rc == STORE_OK)
-    rc = store_verdict_put(pDb, iInstance, r->zError ? "error" : "unscored",
-                           NULL, "[]", r->zError);
+  if(rc == STORE_OK) {
+    char *zReasons = cli_reasons_json(&r->assess);
+    double q = r->assess.quality;
+    if(zReasons == NULL)
+      return STORE_ERR_NOMEM;
+    rc = store_verdict_put(
+        pDb, iInstance,
+        r->zError ? "error" : qc_verdict_name(r->assess.verdict),
+        r->zError || isnan(q) ? NULL : &q, zReasons, r->zError);
+    free(zReasons);
+  }
   return rc;
 }

@@ -3,12 +3,12 @@
  * score.c - `dicomqc score [--json] [--db FILE] [--metrics LIST] PATH...`
  *
  * Decodes each DICOM file (directories are walked recursively, in name
- * order), measures the first quality measures of qc/ and prints them: a
- * readable table, or with --json one JSON object per image (a contract
- * other tools rely on; see the README).  With --db everything is recorded
- * in the SQLite index, one transaction per image.  Until modality
- * profiles exist, quality is null and the verdict "unscored": nothing
- * here makes a verdict up.
+ * order), measures it with qc/ and judges it by its modality profile
+ * (models/profiles/, or --profile-dir): a readable table, or with --json
+ * one JSON object per image (a contract other tools rely on; see the
+ * README).  With --db everything is recorded in the SQLite index, one
+ * transaction per image.  An image no profile applies to is "unscored"
+ * with a null quality: nothing here makes a verdict up.
  *
  * Multi-frame images are measured on their middle frame.  A file that
  * fails is reported on stderr (and in its JSON line) and scoring goes on;
@@ -29,6 +29,7 @@ enum {
   OPT_DB,
   OPT_METRICS,
   OPT_MODELDIR,
+  OPT_PROFILEDIR,
   OPT_QUIET,
   OPT_MAXDIM,
   OPT_MAXMIB,
@@ -45,6 +46,9 @@ static const struct cli_opt aOpt[] = {
     [OPT_MODELDIR] = {"model-dir", 1, "DIR",
                       "BRISQUE and NIQE model files (default "
                       "the source tree's models/)"},
+    [OPT_PROFILEDIR] = {"profile-dir", 1, "DIR",
+                        "modality profiles, *.ini (default "
+                        "MODEL_DIR/profiles)"},
     [OPT_QUIET] = {"quiet", 0, "", "no warnings and no progress line"},
     [OPT_MAXDIM] = {"max-dim", 1, "N",
                     "refuse images with more than N rows "
@@ -61,8 +65,9 @@ struct scoreCfg {
   int json;                   /* --json */
   const char *zDb;            /* --db FILE or NULL */
   struct dicom_limits limits; /* --max-dim, --max-mib */
-  uint32_t mask;              /* --metrics */
+  uint64_t mask;              /* --metrics */
   const char *zModelDir;      /* --model-dir */
+  const char *zProfileDir;    /* --profile-dir, or NULL */
   int progress;               /* Progress line on a terminal */
 };
 
@@ -92,8 +97,10 @@ static void scoreUsage(FILE *out)
     fprintf(out, " %s", zName);
   }
   fprintf(out,
-          "\nQuality and verdict stay null/\"unscored\" until modality "
-          "profiles exist.\n\n%s",
+          "\nEach image is judged by the profile of its modality "
+          "(xray, mr, fundus):\nquality 0..100 (higher is better), verdict "
+          "pass, warn or retake, and the\nreasons; images no profile "
+          "applies to are \"unscored\".\n\n%s",
           cli_exit_help);
 }
 
@@ -137,18 +144,17 @@ static int printJson(const char *zPath, const struct cli_result *r)
     if(cli_result_metric(r, i, &zName, &zUnit, &v))
       cJSON_AddNumberToObject(m, zName, v);
   }
-  cJSON_AddNullToObject(o, "quality");
-  cJSON_AddStringToObject(o, "verdict", "unscored");
-  cJSON_AddItemToObject(o, "reasons", cJSON_CreateArray());
+  jsonStr(o, "profile", r->pProfile ? r->pProfile->zName : "");
+  cli_json_verdict(o, r);
   jsonStr(o, "error", r->zError);
   return cli_json_line(o);
 }
 
 static void printTableHead(void)
 {
-  printf("%-40s %-4s %-9s %6s %9s %9s %9s %6s %7s %6s %6s %s\n", "file", "mod",
-         "size", "frames", "noise", "sharpness", "mean", "clip%", "brisque",
-         "niqe", "piqe", "verdict");
+  printf("%-40s %-4s %-9s %6s %9s %9s %7s %6s %6s %-7s %7s %-8s %s\n", "file",
+         "mod", "size", "frames", "noise", "sharpness", "brisque", "niqe",
+         "piqe", "profile", "quality", "verdict", "reason");
 }
 
 /* Prints one table row (or the error in place of the measures). */
@@ -167,11 +173,13 @@ static void printRow(const char *zPath, const struct cli_result *r)
   }
   char zSize[24];
   snprintf(zSize, sizeof(zSize), "%dx%d", r->nCols, r->nRows);
-  printf("%-40s %-4s %-9s %6d %9.3g %9.4g %9.4g %6.2f %7.2f %6.2f %6.2f %s\n",
+  printf("%-40s %-4s %-9s %6d %9.3g %9.4g %7.2f %6.2f %6.2f %-7s %7.1f "
+         "%-8s %s\n",
          zShort, r->meta.zModality[0] ? r->meta.zModality : "-", zSize,
-         r->nFrames, r->noise, r->sharp, r->expo.mean,
-         100.0 * (r->expo.clipLow + r->expo.clipHigh), r->brisqueOpencv,
-         r->niqe, r->piqe, "unscored");
+         r->nFrames, r->noise, r->sharp, r->brisqueOpencv, r->niqe, r->piqe,
+         r->pProfile ? r->pProfile->zName : "-", r->assess.quality,
+         qc_verdict_name(r->assess.verdict),
+         r->assess.nReason > 0 ? r->assess.azReason[0] : "");
 }
 
 /* Records one result in the database, one transaction; returns 0, or
@@ -226,6 +234,9 @@ static int parseArgs(int argc, char **argv, struct scoreCfg *cfg, int *piFirst)
     case OPT_MODELDIR:
       cfg->zModelDir = zArg;
       break;
+    case OPT_PROFILEDIR:
+      cfg->zProfileDir = zArg;
+      break;
     case OPT_QUIET:
       cli_quiet = 1;
       break;
@@ -272,7 +283,8 @@ int cli_score_main(int argc, char **argv)
   if(exitCode >= 0)
     return exitCode;
   exitCode = CLI_EXIT_OK;
-  if(cli_measures_open(cfg.zModelDir, cfg.mask, &meas, zErr, sizeof(zErr))) {
+  if(cli_measures_open(cfg.zModelDir, cfg.zProfileDir, cfg.mask, &meas, zErr,
+                       sizeof(zErr))) {
     cli_errorf("cannot load the models: %s (--model-dir DIR, or leave the "
                "model out with --metrics)",
                zErr);

@@ -608,9 +608,11 @@ static int openListener(struct node *n)
 static int openMeasures(struct node *n)
 {
   char zErr[700];
-  uint32_t mask = 0;
+  uint64_t mask = 0;
   if(cli_measures_parse(n->cfg.zMetrics, &mask, zErr, sizeof(zErr)) ||
-     cli_measures_open(n->cfg.zModelDir, mask, &n->meas, zErr, sizeof(zErr))) {
+     cli_measures_open(n->cfg.zModelDir,
+                       n->cfg.zProfileDir[0] ? n->cfg.zProfileDir : NULL, mask,
+                       &n->meas, zErr, sizeof(zErr))) {
     cli_errorf("cannot load the models: %s (model_dir, or leave the model "
                "out with metrics)",
                zErr);

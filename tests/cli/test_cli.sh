@@ -65,9 +65,57 @@ expect "score --json samples/ exits 0" 0 \
 "$JSONCHECK" <"$T/out" >"$T/jc" && grep -q "lines=$n ok=$n errors=0" "$T/jc" \
   && ok "samples: $n contract lines, no error" \
   || { bad "samples: $n contract lines, no error"; cat "$T/jc"; }
-grep -q '"verdict":"unscored"' "$T/out" && ! grep -q '"quality":[0-9]' \
-  "$T/out" && ok "samples: quality null, verdict unscored (no profiles yet)" \
-  || bad "samples: quality null, verdict unscored"
+# Each sample is judged by its modality's profile (models/profiles).
+python3 - "$T/out" <<'PY' && ok "samples: quality 0..100, verdict and profile per modality" \
+  || bad "samples: quality 0..100, verdict and profile per modality"
+import json, sys
+want = {"CR": "xray", "DX": "xray", "MR": "mr", "OP": "fundus"}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert o["profile"] == want[o["modality"]], o["file"]
+    assert 0 <= o["quality"] <= 100, o["file"]
+    assert o["verdict"] in ("pass", "warn", "retake"), o["file"]
+    assert (o["verdict"] == "pass") == (o["reasons"] == []), o["file"]
+PY
+# A fixed case: the quarter-dose sample's header says EI 100, EI_T 400,
+# so DI = 10 log10(100/400) = -6.02 dB, below the retake limit of -3.
+u=dx_chest_underexposed_jpeg_lossless.dcm
+grep "$u" "$T/out" | grep -q '"verdict":"retake","reasons":\["Underexposed: deviation index -6.02 dB, limit -3.00 dB"' \
+  && ok "underexposed sample: retake, with DI and limit in the reason" \
+  || { bad "underexposed sample: retake, with DI and limit in the reason";
+       grep "$u" "$T/out"; }
+
+# A site copies the profiles and edits a limit: no recompiling.
+cp -r "$SRC/models/profiles" "$T/prof"
+sed -i 's/^retake_below = -3$/retake_below = -7/' "$T/prof/xray.ini"
+"$BIN" score --json --profile-dir "$T/prof" "$SRC/samples/dicom/$u" \
+  >"$T/out" 2>"$T/err"
+grep -q '"Underexposed: deviation index -6.02 dB, limit -1.50 dB"' "$T/out" \
+  && ok "--profile-dir: an edited limit makes the DI a warning, not a retake" \
+  || { bad "--profile-dir: an edited limit makes the DI a warning";
+       cat "$T/out" "$T/err"; }
+# Only the default profile: measured, never judged.
+mkdir "$T/prof0" && cp "$SRC/models/profiles/default.ini" "$T/prof0/"
+"$BIN" score --json --profile-dir "$T/prof0" "$SRC/samples/dicom/$u" \
+  >"$T/out" 2>"$T/err"
+grep -q '"profile":"default","quality":null,"verdict":"unscored","reasons":\[\]' \
+  "$T/out" && ok "default profile: unscored, quality null" \
+  || { bad "default profile: unscored, quality null"; cat "$T/out"; }
+# Broken profiles are refused with the file, the line and the key.
+printf '[profile]\nmodalities = DX\n[metric xray_noise]\npoints = 1:0 oops\n' \
+  >"$T/prof0/bad.ini"
+expect "a profile with a bad line is an input error" 1 \
+  "$BIN" score --profile-dir "$T/prof0" "$SRC/samples/dicom/$u"
+grep -q "prof0/bad.ini:4: expected up to 12 points 'value:score'" "$T/err" \
+  && ok "... naming file, line and what is expected" \
+  || { bad "... naming file, line and what is expected"; cat "$T/err"; }
+printf '[profile]\nmodalities = DX\n[metric xray_noise]\npoints = 1:0 0:100\n' \
+  >"$T/prof0/bad.ini"
+expect "a profile whose points go backwards is an input error" 1 \
+  "$BIN" score --profile-dir "$T/prof0" "$SRC/samples/dicom/$u"
+grep -q "bad.ini: profile bad: metric xray_noise: point values must increase" \
+  "$T/err" && ok "... naming the profile and the metric" \
+  || { bad "... naming the profile and the metric"; cat "$T/err"; }
 
 # --db recorded one instance per sample, with metrics (sqlite3 CLI).
 if command -v sqlite3 >/dev/null 2>&1; then
@@ -140,6 +188,7 @@ expect "train niqe with no image of the modality fails" 1 \
 [ ! -e "$T/m.txt" ] && ok "... and writes nothing" || bad "... and writes nothing"
 mkdir "$T/models"
 cp "$SRC/models/niqe_live_pristine.txt" "$T/models/"
+cp -r "$SRC/models/profiles" "$T/models/"
 expect "train niqe fits the clean pictures" 0 \
   "$BIN" train niqe --modality OT --out "$T/models/niqe_OT.txt" "$D/train"
 grep -q "^modality OT$" "$T/models/niqe_OT.txt" \

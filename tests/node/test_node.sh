@@ -132,8 +132,17 @@ check "one instance row per sample" $?
 [ "$(db "SELECT count(DISTINCT instance_id) FROM metrics
          WHERE name='noise_sigma'")" = "$NALL" ]
 check "noise_sigma recorded for every instance" $?
-[ "$(db "SELECT count(*) FROM verdicts WHERE verdict='unscored'")" = "$NALL" ]
-check "a verdict row for every instance (unscored: no profiles yet)" $?
+[ "$(db "SELECT count(*) FROM verdicts v JOIN instances i ON i.id =
+         v.instance_id WHERE v.verdict IN ('pass','warn','retake') AND
+         v.quality BETWEEN 0 AND 100 AND i.modality IN ('CR','DX','MR','OP')
+         AND json_valid(v.reasons)")" = "$NALL" ]
+check "a verdict and quality for every instance (every sample is CR/DX/MR/OP)" $?
+nretake=$(db "SELECT count(*) FROM verdicts WHERE verdict='retake'")
+[ "$nretake" -gt 0 ] && \
+  [ "$(db "SELECT count(*) FROM verdicts WHERE verdict='retake' AND
+           json_array_length(reasons) > 0")" = "$nretake" ] && \
+  [ "$(db "SELECT count(*) FROM alerts WHERE kind='image'")" = "$nretake" ]
+check "$nretake retake verdicts, each with reasons and one image alert" $?
 [ "$(db "SELECT count(*) FROM instances WHERE calling_aet='STORESCU'")" \
   = "$NSENT" ]
 check "calling AE title recorded" $?
@@ -147,9 +156,14 @@ check "studies --json exits 0" $?
 nstudy=$(db 'SELECT count(DISTINCT study_instance_uid) FROM instances')
 [ "$(wc -l <"$T/studies")" = "$nstudy" ] && \
   [ "$(grep -c '"complete":true' "$T/studies")" = "$nstudy" ] && \
-  [ "$(grep -c '"verdict":"unscored"' "$T/studies")" = "$nstudy" ]
-check "studies --json: $nstudy studies, complete, unscored" $?
-grep -q '"study_instance_uid":"[0-9.]*","modality":"[A-Z]*","instances":[0-9]*,"scored":[0-9]*,"verdict":"[a-z]*","reasons":\[\],"complete":true}' \
+  [ "$(db "SELECT count(*) FROM studies s WHERE s.verdict = (SELECT CASE
+           max(CASE v.verdict WHEN 'retake' THEN 3 WHEN 'warn' THEN 2
+           WHEN 'pass' THEN 1 ELSE 0 END) WHEN 3 THEN 'retake'
+           WHEN 2 THEN 'warn' WHEN 1 THEN 'pass' ELSE 'unscored' END
+           FROM instances i JOIN verdicts v ON v.instance_id = i.id
+           WHERE i.study_instance_uid = s.study_instance_uid)")" = "$nstudy" ]
+check "studies --json: $nstudy studies, complete, each the worst of its images" $?
+grep -q '"study_instance_uid":"[0-9.]*","modality":"[A-Z]*","instances":[0-9]*,"scored":[0-9]*,"verdict":"[a-z]*","reasons":\[[^]]*\],"complete":true}' \
   "$T/studies"
 check "studies --json keys in contract order" $?
 grep -q 'event=study_verdict' "$T/log1"

@@ -5,9 +5,12 @@
  * Reads JSON lines on stdin.  Each must parse (cJSON) as an object with
  * exactly the contract's keys and types: file (string), the three UIDs,
  * modality and transfer_syntax (string or null), rows/columns/frames
- * (number or null), metrics (object of numbers), quality (number 0..100
- * or null), verdict (pass|warn|retake|unscored), reasons (array of
- * strings), error (string or null).  Prints "lines=N ok=N errors=N"
+ * (number or null), metrics (object of numbers), profile (string or
+ * null), quality (number 0..100 or null), verdict
+ * (pass|warn|retake|unscored), reasons (array of strings), error (string
+ * or null); and the verdict's rules: quality is null exactly when the
+ * verdict is "unscored", and there are reasons exactly when it is "warn"
+ * or "retake".  Prints "lines=N ok=N errors=N"
  * (errors = lines whose "error" is a string) and exits 1 on any violation.
  */
 #include <stdio.h>
@@ -31,18 +34,20 @@ static const char *check(const cJSON *o)
 {
   static const char *const azStr[] = {
       "sop_instance_uid", "study_instance_uid", "series_instance_uid",
-      "modality",         "transfer_syntax",    "error"};
+      "modality",         "transfer_syntax",    "error",
+      "profile"};
   static const char *const azNum[] = {"rows", "columns", "frames", "quality"};
   const cJSON *j;
   if(!cJSON_IsObject(o))
     return "not an object";
-  if(cJSON_GetArraySize(o) != 14)
-    return "not exactly the 14 contract keys";
+  if(cJSON_GetArraySize(o) != 15)
+    return "not exactly the 15 contract keys";
   if(!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "file")))
     return "file is not a string";
   for(size_t i = 0; i < sizeof(azStr) / sizeof(azStr[0]); i++)
     if(!isStrOrNull(cJSON_GetObjectItemCaseSensitive(o, azStr[i])))
-      return "a UID/modality/transfer_syntax/error is not string or null";
+      return "a UID/modality/transfer_syntax/error/profile is not string or "
+             "null";
   for(size_t i = 0; i < sizeof(azNum) / sizeof(azNum[0]); i++)
     if(!isNumOrNull(cJSON_GetObjectItemCaseSensitive(o, azNum[i])))
       return "rows/columns/frames/quality is not a number or null";
@@ -66,6 +71,14 @@ static const char *check(const cJSON *o)
   for(const cJSON *m = j->child; m; m = m->next)
     if(!cJSON_IsString(m))
       return "a reason is not a string";
+  const char *zV = cJSON_GetObjectItemCaseSensitive(o, "verdict")->valuestring;
+  int isUnscored = strcmp(zV, "unscored") == 0;
+  int isFlagged = strcmp(zV, "warn") == 0 || strcmp(zV, "retake") == 0;
+  if(isUnscored !=
+     cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "quality")))
+    return "quality is null but the verdict is not unscored, or the reverse";
+  if(isFlagged != (cJSON_GetArraySize(j) > 0))
+    return "reasons are given exactly for warn and retake";
   return NULL;
 }
 

@@ -98,6 +98,7 @@ static const struct {
     {"fundus_contrast", "see README", R(fundus.contrast), M_FUNDUS},
     {"fundus_likeness", "0..1", R(fundus.fundusLikeness), M_FUNDUS},
     {"fundus_noise", "grey levels", R(fundus.noiseSigma), M_FUNDUS},
+    {"fundus_sharpness", "ratio", R(fundus.sharpRatio), M_FUNDUS},
 #undef R
 };
 

@@ -700,6 +700,9 @@ struct qc_fundus {
                             external-eye photographs and blank frames */
   double noiseSigma;     /* Noise standard deviation of the luminance in
                             the field (Immerkaer), grey levels */
+  double sharpRatio;     /* Gradient energy at 1 px over 2 px (per 570 px
+                            of frame), noise removed: about 2..3 sharp,
+                            towards 1 defocused */
 };
 
 /* Measures frame iFrame of a fundus photograph (RGB in 0..255; a grey

@@ -38,7 +38,7 @@ IMMERKAER_N = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]],
 
 METRICS = ["fovFraction", "fovRoundness", "focus", "meanLevel",
            "underFraction", "overFraction", "nonUniformity", "contrast",
-           "fundusLikeness", "noiseSigma"]
+           "fundusLikeness", "noiseSigma", "sharpRatio"]
 
 
 def ramp(x, lo, hi):
@@ -115,6 +115,16 @@ def measure(img):
     phi, dphi = gauss_kernels(sf)
     var = sn * sn * (phi * phi).sum() * (dphi * dphi).sum()
     out["focus"] = math.sqrt(max(0.0, mag * mag - 2.0 * var))
+
+    # Sharpness ratio: gradient energy at s over 2 s, noise removed.
+    def energy(sig):
+        ex = ndi.gaussian_filter(y, sig, order=(0, 1), mode="nearest")
+        ey = ndi.gaussian_filter(y, sig, order=(1, 0), mode="nearest")
+        ph, dph = gauss_kernels(sig)
+        nvar = sn * sn * (ph * ph).sum() * (dph * dph).sum()
+        return (ex * ex + ey * ey)[m].mean() - 2.0 * nvar
+    e1, e2 = energy(s), energy(2.0 * s)
+    out["sharpRatio"] = max(0.0, e1) / e2 if e2 > 1e-12 else math.nan
 
     # Non-uniformity: CV of the means of c x c cells inside the region.
     dia = 2.0 * math.sqrt(area / math.pi)

@@ -70,6 +70,7 @@ static void test_qc_fundus_matches_reference(void **state)
     check(azCase[i], "contrast", f.contrast, 1e-9);
     check(azCase[i], "fundusLikeness", f.fundusLikeness, 1e-7);
     check(azCase[i], "noiseSigma", f.noiseSigma, 1e-7);
+    check(azCase[i], "sharpRatio", f.sharpRatio, 1e-6);
     qc_image_free(pImg);
   }
 }
@@ -136,6 +137,7 @@ static void test_qc_fundus_constant_image(void **state)
   assert_close(f.meanLevel, 0.299 * 100 + 0.587 * 50 + 0.114 * 10, 1e-4);
   assert_close(f.focus, 0.0, 1e-9);
   assert_close(f.noiseSigma, 0.0, 1e-9);
+  assert_true(isnan(f.sharpRatio)); /* no edge energy at any scale */
   assert_close(f.contrast, 0.0, 1e-12);
   assert_close(f.underFraction, 0.0, 0.0);
   assert_close(f.overFraction, 0.0, 0.0);
@@ -156,6 +158,7 @@ static void test_qc_fundus_black_image_has_no_field(void **state)
   assert_close(f.fovFraction, 0.0, 0.0);
   assert_close(f.fundusLikeness, 0.0, 0.0);
   assert_true(isnan(f.focus) && isnan(f.meanLevel) && isnan(f.fovRoundness));
+  assert_true(isnan(f.sharpRatio));
   qc_image_free(pImg);
 }
 

@@ -49,9 +49,9 @@
  * edge energy survives at the finer scale.  About 2..3.2 on sharp
  * photographs, falling towards 1 as defocus removes the fine scale; it
  * does not depend on brightness or contrast (NaN when E(2 s) less noise
- * is under 1e-12 grey levels^2/px^2: a flat field).  Added for the defocus family: focus
- * alone, an absolute gradient, cannot tell a sharp dim photograph from a
- * bright defocused one.
+ * is under 1e-12 grey levels^2/px^2: a flat field).  Added for the
+ * defocus family: focus alone, an absolute gradient, cannot tell a sharp
+ * dim photograph from a bright defocused one.
  *
  * nonUniformity: the frame is cut into c x c cells from the top-left
  * corner, c = max(2, floor(D / 10)), D = 2 sqrt(area / pi) the field's

@@ -65,6 +65,7 @@ struct cli_result {
                               them */
   double xrayDiSource;     /* xray.diSource as a number; NaN if not run */
   struct qc_mr mr;         /* MR measures (median over the frames) */
+  double mrGhostAxis;      /* mr.ghostAxis as a number; NaN if not run */
   struct qc_fundus fundus; /* Fundus measures */
   const struct qc_profile *pProfile; /* The image's profile, or NULL */
   struct qc_assessment assess;       /* Quality, verdict, reasons (unscored

@@ -19,9 +19,10 @@
  * and AUC; retakes among the acceptable real images.  Each line says
  * whether it meets the goal of the issue that asked for it.
  *
- * --tsv FILE writes one row per judged image and level with every metric,
- * for tuning profiles (models/profiles/fit_profiles.py).  Images are
- * spread over --jobs threads; nothing is written to any database.
+ * --tsv FILE writes one row per judged image and level with every metric
+ * (and the subject of an MR pair, else the file again), for tuning
+ * profiles (models/profiles/fit_profiles.py).  Images are spread over
+ * --jobs threads; nothing is written to any database.
  */
 #include <errno.h>
 #include <math.h>
@@ -227,8 +228,11 @@ static void tsvRow(struct evalRun *r, const struct evalImage *p,
 {
   if(r->pTsv == NULL)
     return;
-  fprintf(r->pTsv, "%s\t%s\t%s\t%s\t%d\t%.6g\t%s", p->zFile,
-          aSetDef[p->iSet].zSet, p->zLabel, zFamily, level,
+  /* The subject of an MR pair, else the image itself. */
+  int nSubject = p->zPair[0] ? (int)strcspn(p->zPair, "/") : 1000;
+  fprintf(r->pTsv, "%s\t%s\t%s\t%.*s\t%s\t%d\t%.6g\t%s", p->zFile,
+          aSetDef[p->iSet].zSet, p->zLabel, nSubject,
+          p->zPair[0] ? p->zPair : p->zFile, zFamily, level,
           res->assess.quality, qc_verdict_name(res->assess.verdict));
   for(int i = 0; i < cli_metric_count; i++) {
     const char *zName, *zUnit;
@@ -587,8 +591,8 @@ int cli_eval_main(int argc, char **argv)
       exitCode = CLI_EXIT_INPUT;
       goto eval_end;
     }
-    fprintf(r.pTsv, "file\tset\tlabel\tfamily\tlevel\tquality\tverdict\t"
-                    "metrics...\n");
+    fprintf(r.pTsv, "file\tset\tlabel\tsubject\tfamily\tlevel\tquality\t"
+                    "verdict\tmetrics...\n");
   }
   r.progress = !cli_quiet && isatty(STDERR_FILENO);
   pthread_mutex_init(&r.mutex, NULL);

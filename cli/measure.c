@@ -84,6 +84,8 @@ static const struct {
     {"mr_foreground_fraction", "fraction", R(mr.foregroundFraction), M_MR},
     {"mr_snr", "ratio", R(mr.snr), M_MR},
     {"mr_ghost_ratio", "ratio", R(mr.ghostRatio), M_MR},
+    {"mr_ghost_axis", "1 along rows (ROW), 2 along columns (COL)",
+     R(mrGhostAxis), M_MR},
     {"mr_efc", "0..1", R(mr.efc), M_MR},
     {"mr_fber", "ratio", R(mr.fber), M_MR},
     {"mr_qi1", "fraction", R(mr.qi1), M_MR},
@@ -410,8 +412,11 @@ static int measureModality(const struct qc_image *pImg, int32_t iFrame,
     if(rc == QC_OK)
       r->xrayDiSource = r->xray.diSource;
   }
-  if(rc != QC_ERR_NOMEM && profileUses(r, M_MR))
+  if(rc != QC_ERR_NOMEM && profileUses(r, M_MR)) {
     rc = measureMr(pImg, &r->meta, aLuma, &r->mr);
+    if(rc == QC_OK && r->mr.ghostAxis != QC_AXIS_UNKNOWN)
+      r->mrGhostAxis = r->mr.ghostAxis;
+  }
   if(rc != QC_ERR_NOMEM && profileUses(r, M_FUNDUS))
     rc = qc_fundus_measure(pImg, iFrame, &r->fundus);
   return rc == QC_ERR_NOMEM ? rc : QC_OK;

@@ -212,6 +212,57 @@ then ok "the site model scores blurred and noisy versions worse"
 else bad "the site model scores blurred and noisy versions worse"; cat "$T/err"
 fi
 
+# MR: the phase-encoding direction (0018,1312) picks the ghosting axis
+# (the sample says ROW; a copy says COL).
+m=mr_head_explicit_be.dcm
+cp "$SRC/samples/dicom/$m" "$T/col.dcm"
+if command -v dcmodify >/dev/null 2>&1 && \
+   dcmodify -nb -i "(0018,1312)=COL" "$T/col.dcm" >/dev/null 2>&1; then
+  "$BIN" score --json "$SRC/samples/dicom/$m" "$T/col.dcm" >"$T/out" 2>&1
+  [ "$(grep -o '"mr_ghost_axis":[0-9]' "$T/out" | tr '\n' ' ')" = \
+    '"mr_ghost_axis":1 "mr_ghost_axis":2 ' ] \
+    && ok "(0018,1312) ROW / COL sets the MR ghosting axis" \
+    || { bad "(0018,1312) ROW / COL sets the MR ghosting axis"; cat "$T/out"; }
+else
+  bad "dcmodify could not set (0018,1312)"
+fi
+
+# eval: usage, a missing labels file, and the table on a small labelled
+# folder made of samples (the labels are for the plumbing only).
+expect "eval without DIR is a usage error" 2 "$BIN" eval
+expect "eval --jobs 0 is a usage error" 2 "$BIN" eval --jobs 0 "$T"
+expect "eval without labels.tsv is an input error" 1 "$BIN" eval "$T"
+grep -q "labels.tsv: cannot read the labels" "$T/err" \
+  && ok "... naming the labels file" || bad "... naming the labels file"
+mkdir -p "$T/ev/x" "$T/ev/m" "$T/ev/f"
+cp "$SRC/samples/dicom/dx_chest_explicit_le.dcm" "$T/ev/x/a.dcm"
+cp "$SRC/samples/dicom/$m" "$T/ev/m/still.dcm"
+cp "$SRC/samples/dicom/mr_head_j2k_lossy.dcm" "$T/ev/m/moved.dcm"
+cp "$SRC/samples/dicom/op_fundus_jpeg_baseline.dcm" "$T/ev/f/good.dcm"
+cp "$SRC/samples/dicom/op_fundus_redfree_jpeg_baseline.dcm" "$T/ev/f/bad.dcm"
+printf 'file\tset\tsource\tlabel\tsubject\tslice
+x/a.dcm\txray\ts\tunlabeled_reference\t\t
+m/still.dcm\tmr\ts\tnomotion\tS1\t5
+m/moved.dcm\tmr\ts\tmotion\tS1\t5
+f/good.dcm\tfundus\ts\tgood\t\t
+f/bad.dcm\tfundus\ts\tbad\t\t
+' >"$T/ev/labels.tsv"
+expect "eval on a labelled folder exits 0" 0 \
+  "$BIN" eval --quiet --jobs 2 --tsv "$T/ev.tsv" "$T/ev"
+[ "$(grep -cE '^(xray|mr|fundus) +[a-z]+ +1 ' "$T/out")" = 11 ] \
+  && grep -q '^mr       pair accuracy [01].[0-9]* ([01]/1 pairs' "$T/out" \
+  && grep -q '^fundus   good vs bad+outlier ROC AUC [01].[0-9]* (1 good, 1 bad' \
+    "$T/out" \
+  && ok "eval prints the 11 families and the real-image lines" \
+  || { bad "eval prints the 11 families and the real-image lines";
+       cat "$T/out"; }
+# 5 originals + (4 + 3 + 4 families) x 4 levels of the 3 acceptable ones.
+[ "$(tail -n +2 "$T/ev.tsv" | wc -l)" = 49 ] && \
+  [ "$(grep -c "$(printf '\tdefocus\t4\t')" "$T/ev.tsv")" = 1 ] \
+  && ok "eval --tsv: one row per judged image and level (49)" \
+  || { bad "eval --tsv: one row per judged image and level";
+       cut -f1-7 "$T/ev.tsv"; }
+
 # The shared corpus: one valid line per file, errors named, no crash.
 if [ -d "$SHARED/data/dicom" ]; then
   n=$(find "$SHARED/data/dicom" -type f ! -name '.*' | wc -l)

@@ -7,3 +7,9 @@ add_test(NAME cli_compare
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_compare.sh $<TARGET_FILE:dicomqc>
           ${PROJECT_SOURCE_DIR} ${DICOMQC_SHARED_DIR})
 set_tests_properties(cli_compare PROPERTIES SKIP_RETURN_CODE 77)
+# The held-out images of ../shared/data/holdout: decode and judge each
+# (skips without the folder).
+add_test(NAME holdout_smoke
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_holdout.sh $<TARGET_FILE:dicomqc>
+          $<TARGET_FILE:jsoncheck> ${DICOMQC_SHARED_DIR})
+set_tests_properties(holdout_smoke PROPERTIES SKIP_RETURN_CODE 77)

@@ -85,6 +85,20 @@ grep "$u" "$T/out" | grep -q '"verdict":"retake","reasons":\["Underexposed: devi
   || { bad "underexposed sample: retake, with DI and limit in the reason";
        grep "$u" "$T/out"; }
 
+# A blank exposure (every pixel 2000) is a retake, not a perfect image.
+cp "$SRC/samples/dicom/dx_chest_explicit_le.dcm" "$T/blank.dcm"
+python3 -c 'import sys; sys.stdout.buffer.write(b"\xd0\x07" * 512 * 512)' \
+  >"$T/blank.raw"
+if dcmodify -nb -mf "(7fe0,0010)=$T/blank.raw" "$T/blank.dcm" \
+     >/dev/null 2>&1; then
+  "$BIN" score --json "$T/blank.dcm" >"$T/out" 2>&1
+  grep -q '"verdict":"retake","reasons":\["Blank or empty image: 0.00 bits of dynamic range, limit 4.00"\]' \
+    "$T/out" && ok "a blank X-ray is retaken as blank" \
+    || { bad "a blank X-ray is retaken as blank"; cat "$T/out"; }
+else
+  bad "dcmodify could not blank the pixel data"
+fi
+
 # A site copies the profiles and edits a limit: no recompiling.
 cp -r "$SRC/models/profiles" "$T/prof"
 sed -i 's/^retake_below = -3$/retake_below = -7/' "$T/prof/xray.ini"

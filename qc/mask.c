@@ -273,22 +273,30 @@ static size_t flood(uint8_t *a, size_t w, size_t h, size_t iSeed, uint8_t from,
   return nSet;
 }
 
-/* Fills holes; see qc_int.h and the file head.  Border zeros are flooded
- * to 2, then 2 becomes 0 and everything else 1. */
-int qc_mask_fill_holes(uint8_t *a, int32_t nWidth, int32_t nHeight)
+/* The checks and the stack of a flood operation: *pn pixels and a stack
+ * of as many indices (the caller frees it).  QC_OK, or the failure. */
+static int flood_begin(const uint8_t *a, int32_t nWidth, int32_t nHeight,
+                       size_t *pn, uint32_t **paStack)
 {
-  size_t n, w, h, i;
-  uint32_t *aStack;
-  int rc = mask_check(a, nWidth, nHeight, &n);
+  int rc = mask_check(a, nWidth, nHeight, pn);
 
   if(rc != QC_OK) {
     return rc;
   }
-  w = (size_t)nWidth;
-  h = (size_t)nHeight;
-  aStack = malloc(n * sizeof(uint32_t));
-  if(aStack == NULL) {
-    return QC_ERR_NOMEM;
+  *paStack = malloc(*pn * sizeof(uint32_t));
+  return *paStack ? QC_OK : QC_ERR_NOMEM;
+}
+
+/* Fills holes; see qc_int.h and the file head.  Border zeros are flooded
+ * to 2, then 2 becomes 0 and everything else 1. */
+int qc_mask_fill_holes(uint8_t *a, int32_t nWidth, int32_t nHeight)
+{
+  size_t n, w = (size_t)nWidth, h = (size_t)nHeight, i;
+  uint32_t *aStack;
+  int rc = flood_begin(a, nWidth, nHeight, &n, &aStack);
+
+  if(rc != QC_OK) {
+    return rc;
   }
   for(i = 0; i < w; i++) {
     flood(a, w, h, i, 0, 2, 0, aStack);
@@ -311,19 +319,13 @@ int qc_mask_fill_holes(uint8_t *a, int32_t nWidth, int32_t nHeight)
 int qc_mask_largest(uint8_t *a, int32_t nWidth, int32_t nHeight,
                     size_t *pnArea)
 {
-  size_t n, w, h, i;
+  size_t n, w = (size_t)nWidth, h = (size_t)nHeight, i;
   size_t nBest = 0, iBest = 0; /* Largest area and its first pixel */
   uint32_t *aStack;
-  int rc = mask_check(a, nWidth, nHeight, &n);
+  int rc = flood_begin(a, nWidth, nHeight, &n, &aStack);
 
   if(rc != QC_OK) {
     return rc;
-  }
-  w = (size_t)nWidth;
-  h = (size_t)nHeight;
-  aStack = malloc(n * sizeof(uint32_t));
-  if(aStack == NULL) {
-    return QC_ERR_NOMEM;
   }
   for(i = 0; i < n; i++) {
     if(a[i] == 1) {

@@ -155,28 +155,17 @@ static int is_border_line(double *aLine, size_t n, double tol, double dmax)
   return (double)nIn >= XRAY_BORDER_INSIDE * (double)n;
 }
 
-/* Tests row y over columns [l, r) of plane a (width w). */
-static int is_border_row(const float *a, size_t w, size_t y, size_t l,
-                         size_t r, double *aLine, double tol, double dmax)
+/* Tests the line of plane a of n samples starting at index i0, step
+ * apart (1 along a row, the width down a column). */
+static int is_border_run(const float *a, size_t i0, size_t step, size_t n,
+                         double *aLine, double tol, double dmax)
 {
   size_t i;
 
-  for(i = l; i < r; i++) {
-    aLine[i - l] = a[y * w + i];
+  for(i = 0; i < n; i++) {
+    aLine[i] = a[i0 + i * step];
   }
-  return is_border_line(aLine, r - l, tol, dmax);
-}
-
-/* Tests column x over rows [t, b) of plane a (width w). */
-static int is_border_col(const float *a, size_t w, size_t x, size_t t,
-                         size_t b, double *aLine, double tol, double dmax)
-{
-  size_t i;
-
-  for(i = t; i < b; i++) {
-    aLine[i - t] = a[i * w + x];
-  }
-  return is_border_line(aLine, b - t, tol, dmax);
+  return is_border_line(aLine, n, tol, dmax);
 }
 
 /* Trims the border lines of plane a (w x h) into *pR. */
@@ -189,19 +178,19 @@ static void field_rect(const float *a, size_t w, size_t h, double tol,
   while(isChanged) {
     struct xray_rect old = q;
     while(q.b - q.t > 1 &&
-          is_border_row(a, w, q.t, q.l, q.r, aLine, tol, dmax)) {
+          is_border_run(a, q.t * w + q.l, 1, q.r - q.l, aLine, tol, dmax)) {
       q.t++;
     }
-    while(q.b - q.t > 1 &&
-          is_border_row(a, w, q.b - 1, q.l, q.r, aLine, tol, dmax)) {
+    while(q.b - q.t > 1 && is_border_run(a, (q.b - 1) * w + q.l, 1, q.r - q.l,
+                                         aLine, tol, dmax)) {
       q.b--;
     }
     while(q.r - q.l > 1 &&
-          is_border_col(a, w, q.l, q.t, q.b, aLine, tol, dmax)) {
+          is_border_run(a, q.t * w + q.l, w, q.b - q.t, aLine, tol, dmax)) {
       q.l++;
     }
-    while(q.r - q.l > 1 &&
-          is_border_col(a, w, q.r - 1, q.t, q.b, aLine, tol, dmax)) {
+    while(q.r - q.l > 1 && is_border_run(a, q.t * w + q.r - 1, w, q.b - q.t,
+                                         aLine, tol, dmax)) {
       q.r--;
     }
     isChanged = memcmp(&old, &q, sizeof(q)) != 0;

@@ -243,7 +243,7 @@ static void test_many_reasons(void **state)
   struct qc_profile p;
   const char *azName[QC_PROFILE_RULE_MAX];
   double aValue[QC_PROFILE_RULE_MAX];
-  char azN[QC_PROFILE_RULE_MAX][8];
+  char azN[QC_PROFILE_RULE_MAX][16];
   struct qc_assessment a;
   static const double aXS[] = {0, 100, 1, 0};
   (void)state;

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * measure.c - decode one file and take the first quality measures of
- * qc/, and record them: the work `dicomqc score` does per file and the
- * node's workers do per received instance.
+ * measure.c - decode one file, measure it with qc/, judge it by its
+ * modality profile, and record it: the work `dicomqc score` does per
+ * file, `eval` per distorted image and the node's workers per received
+ * instance.
  *
  * Measures: noise sigma (Immerkaer 1996) of the luminance in modality
  * units; sharpness as the Laplacian variance of the 0..255 display
- * rendering; exposure statistics; and the natural-scene models BRISQUE
+ * rendering; exposure statistics; the natural-scene models BRISQUE
  * (OpenCV's and LIVE's model), NIQE and PIQE on the 0..255 input plane
- * of qc_render_model_input().  Which ones run is a bit mask over the
- * metric table (`--metrics`); the models are loaded once per process
- * (cli_measures_open()) and shared read-only by every thread.  Until
- * modality profiles exist the verdict is "unscored" (or "error" when the
- * file does not decode): no quality value is made up.
+ * of qc_render_model_input(); and the modality measures (X-ray, MR over
+ * every frame, fundus) when the image's profile has a rule on one of
+ * them.  Which ones run is a bit mask over the metric table
+ * (`--metrics`): a rule whose measure does not run is skipped.  The
+ * models and profiles are loaded once per process (cli_measures_open())
+ * and shared read-only by every thread.  The profile that fits the image
+ * (cli_profile_for()) turns the values into quality, verdict and
+ * reasons (qc_policy_assess()); without one the verdict is "unscored",
+ * and "error" when the file does not decode: no quality value is made
+ * up.
  */
 #include <dirent.h>
 #include <errno.h>

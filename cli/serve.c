@@ -284,15 +284,22 @@ static void logScore(struct node *n, const struct work *w, double ms)
     cli_log("warn", "event=score id=%lld verdict=error ms=%.1f reason=%s",
             (long long)w->iScored, ms, cli_logq(q, sizeof(q), r->zError));
   else
-    cli_log("info",
-            "event=score id=%lld verdict=unscored ms=%.1f "
-            "noise_sigma=%.4g sharpness=%.4g exposure_mean=%.4g "
-            "brisque_opencv=%.4g brisque_live=%.4g niqe=%.4g piqe=%.4g",
-            (long long)w->iScored, ms, r->noise, r->sharp, r->expo.mean,
-            r->brisqueOpencv, r->brisqueLive, r->niqe, r->piqe);
+    cli_log(
+        r->assess.verdict >= QC_VERDICT_WARN ? "warn" : "info",
+        "event=score id=%lld profile=%s verdict=%s quality=%.1f "
+        "ms=%.1f reason=%s noise_sigma=%.4g sharpness=%.4g "
+        "brisque_opencv=%.4g niqe=%.4g piqe=%.4g",
+        (long long)w->iScored, r->pProfile ? r->pProfile->zName : "none",
+        qc_verdict_name(r->assess.verdict), r->assess.quality, ms,
+        cli_logq(q, sizeof(q), r->assess.nReason ? r->assess.azReason[0] : ""),
+        r->noise, r->sharp, r->brisqueOpencv, r->niqe, r->piqe);
   if(w->isNewAlert)
-    cli_log("warn", "event=alert kind=image id=%lld verdict=retake",
-            (long long)w->iScored);
+    cli_log("warn",
+            "event=alert kind=image id=%lld verdict=retake "
+            "reason=%s",
+            (long long)w->iScored,
+            cli_logq(q, sizeof(q),
+                     r->assess.nReason ? r->assess.azReason[0] : ""));
   atomic_fetch_add(&n->nScored, 1);
 }
 
@@ -690,11 +697,22 @@ int cli_serve_main(int argc, char **argv)
     cli_errorf("cannot start the signal thread: %s", strerror(errno));
     goto serve_end;
   }
+  char zProf[200] = ""; /* The profiles loaded, comma-separated */
+  size_t k = 0;
+  for(int i = 0; i < n->meas.profiles.n; i++) {
+    int m = snprintf(zProf + k, sizeof(zProf) - k, "%s%s", i ? "," : "",
+                     n->meas.profiles.a[i].zName);
+    if(m < 0 || (size_t)m >= sizeof(zProf) - k)
+      break;
+    k += (size_t)m;
+  }
   cli_log("info",
           "event=listening port=%u aet=%s archive=%s db=%s "
-          "workers=%d max_associations=%u study_idle=%u metrics=%s",
+          "workers=%d max_associations=%u study_idle=%u metrics=%s "
+          "profiles=%s",
           (unsigned)dicom_scp_port(n->pScp), n->cfg.zAet, n->zArchive, n->zDb,
-          n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle, n->cfg.zMetrics);
+          n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle, n->cfg.zMetrics,
+          zProf);
   rc = dicom_scp_run(n->pScp);
   pthread_cancel(sigThread);
   pthread_join(sigThread, NULL);

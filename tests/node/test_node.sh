@@ -143,6 +143,12 @@ nretake=$(db "SELECT count(*) FROM verdicts WHERE verdict='retake'")
            json_array_length(reasons) > 0")" = "$nretake" ] && \
   [ "$(db "SELECT count(*) FROM alerts WHERE kind='image'")" = "$nretake" ]
 check "$nretake retake verdicts, each with reasons and one image alert" $?
+grep -q 'event=listening .*profiles=default,fundus,mr,xray' "$T/log1" && \
+  [ "$(grep -c 'event=score id=[0-9]* profile=\(xray\|mr\|fundus\) verdict=\(pass\|warn\|retake\) quality=[0-9.]*' \
+       "$T/log1")" = "$NALL" ] && \
+  [ "$(grep -c 'event=alert kind=image id=[0-9]* verdict=retake reason="[A-Z]' \
+       "$T/log1")" = "$nretake" ]
+check "log: profiles loaded, each score with profile, verdict and quality, each alert with its reason" $?
 [ "$(db "SELECT count(*) FROM instances WHERE calling_aet='STORESCU'")" \
   = "$NSENT" ]
 check "calling AE title recorded" $?

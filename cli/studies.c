@@ -327,6 +327,10 @@ static int onInstanceShow(void *pCtx, const struct store_instance_row *p)
            p->zReceivedAt ? p->zReceivedAt : "-",
            p->zQueueState ? p->zQueueState : "-",
            p->zVerdict ? p->zVerdict : "-");
+    if(p->hasQuality)
+      printf("  quality %.1f\n", p->quality);
+    if(p->zReasonsJson && strcmp(p->zReasonsJson, "[]") != 0)
+      printf("  reasons %s\n", p->zReasonsJson);
     if(p->zError)
       printf("  error   %s\n", p->zError);
   }

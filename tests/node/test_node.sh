@@ -178,6 +178,12 @@ s=$(db 'SELECT study_instance_uid FROM instances LIMIT 1')
 "$BIN" show --data-dir "$T/data" --json "$s" >"$T/show" 2>"$T/err" && \
   grep -q '"images":\[{"sop_instance_uid".*"metrics":{[^}]*"noise_sigma":' "$T/show"
 check "show --json lists the instances with metrics" $?
+# The text form names each image's quality, and the reasons of a retake.
+s=$(db "SELECT i.study_instance_uid FROM instances i JOIN verdicts v ON
+        v.instance_id = i.id WHERE v.verdict = 'retake' LIMIT 1")
+"$BIN" show --data-dir "$T/data" "$s" >"$T/out" 2>"$T/err" && \
+  grep -q '^  quality [0-9]' "$T/out" && grep -q '^  reasons \["[A-Z]' "$T/out"
+check "show prints quality and the reasons of a retake" $?
 "$BIN" show --data-dir "$T/data" 1.2.3.4 >"$T/out" 2>"$T/err"
 [ $? = 1 ] && grep -q "study 1.2.3.4: not in" "$T/err"
 check "show of an unknown study: exit 1, named" $?

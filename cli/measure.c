@@ -95,6 +95,8 @@ static const struct {
     {"mr_efc", "0..1", R(mr.efc), M_MR},
     {"mr_fber", "ratio", R(mr.fber), M_MR},
     {"mr_qi1", "fraction", R(mr.qi1), M_MR},
+    {"mr_edge_energy", "variance of the Laplacian / median(head)^2",
+     R(mr.edgeEnergy), M_MR},
     {"fundus_fov_fraction", "fraction", R(fundus.fovFraction), M_FUNDUS},
     {"fundus_fov_roundness", "0..1", R(fundus.fovRoundness), M_FUNDUS},
     {"fundus_focus", "see README", R(fundus.focus), M_FUNDUS},
@@ -359,14 +361,15 @@ static double finiteMedian(double *a, int32_t n)
 static int measureMr(const struct qc_image *pImg, const struct qc_meta *m,
                      float *aLuma, struct qc_mr *pOut)
 {
-  enum { N_FIELD = 6 };
+  enum { N_FIELD = 7 };
   static const size_t aOff[N_FIELD] = {
       offsetof(struct qc_mr, foregroundFraction),
       offsetof(struct qc_mr, snr),
       offsetof(struct qc_mr, ghostRatio),
       offsetof(struct qc_mr, efc),
       offsetof(struct qc_mr, fber),
-      offsetof(struct qc_mr, qi1)};
+      offsetof(struct qc_mr, qi1),
+      offsetof(struct qc_mr, edgeEnergy)};
   enum qc_axis axis = strcmp(m->zPhaseDirection, "ROW") == 0 ? QC_AXIS_ROW
                       : strcmp(m->zPhaseDirection, "COL") == 0
                           ? QC_AXIS_COL

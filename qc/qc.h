@@ -666,6 +666,8 @@ struct qc_mr {
                         at the quantisation variance q^2/12 (qc/mr.c) */
   double qi1;                /* Artefact fraction of the background (MRIQC
                         art_qi1 style), 0..1 */
+  double edgeEnergy; /* Variance of the Laplacian of x / median(fg) inside
+                        the head: falls with blur (qc/mr.c) */
 };
 
 /* Measures one MR slice (a grey plane in modality units), phase encoded

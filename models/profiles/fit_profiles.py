@@ -72,8 +72,7 @@ RULES = [
     ("mr", "mr_efc", "above", ["motion", "blur"], ["motion"],
      {"anchor": "best", "warn_only": True}),
     ("mr", "mr_fber", "below", ["rician", "motion"], [], {"anchor": "worst"}),
-    ("mr", "sharpness_laplacian_var", "below", ["blur"], [],
-     {"anchor": "worst"}),
+    ("mr", "mr_edge_energy", "below", ["blur"], [], {"anchor": "worst"}),
     # One still scan has a noisy, ghosted background: SNR and ghosting
     # overlap the still scans, so they warn.
     ("mr", "mr_snr", "below", ["rician"], [],

@@ -97,6 +97,13 @@ def measures(x32, axis):
     art = ndi.binary_opening(cand, ndi.generate_binary_structure(2, 1),
                              border_value=0)
     out["qi1"] = art.sum() / bg.sum()
+    # Edge energy: variance of scipy's Laplacian of x / median(head) over
+    # the head pixels whose 4 neighbours are in the head (no border pixel).
+    inner = np.zeros_like(m)
+    inner[1:-1, 1:-1] = (m[1:-1, 1:-1] & m[:-2, 1:-1] & m[2:, 1:-1] &
+                         m[1:-1, :-2] & m[1:-1, 2:])
+    lap = ndi.laplace(x / np.median(fg))
+    out["edgeEnergy"] = lap[inner].var() if inner.sum() >= 2 else math.nan
     return out
 
 

@@ -68,6 +68,7 @@ static void test_mr_reference(void **state)
     assert_close_rel(r.efc, tu_tsv(TSV, z, "efc"), 1e-10);
     assert_close_rel(r.fber, tu_tsv(TSV, z, "fber"), 1e-9);
     assert_close(r.qi1, tu_tsv(TSV, z, "qi1"), 1e-15);
+    assert_close_rel(r.edgeEnergy, tu_tsv(TSV, z, "edgeEnergy"), 1e-9);
     free(p.a);
   }
 }

@@ -504,12 +504,16 @@ typedef int (*store_study_fn)(void *pCtx, const struct store_study *pStudy);
 /* Closes every study that is still open (complete 0), whose last arrival
  * is idleSeconds or more before now, and none of whose instances is
  * queued (pending or claimed).  For each, in one transaction: complete 1,
- * completed_at now, verdict the worst of its images' in the order retake
- * > warn > pass > unscored, where an image's verdict "error" (it could
- * not be scored) and an image with no verdict count as "unscored";
- * reasons the union, in order of first appearance, of the string
- * elements of its images' reasons arrays (text that is not valid JSON is
- * skipped), plus "Not scored: <error>" for each image in error; and, if
+ * completed_at now, verdict the worst of its judging images' in the
+ * order retake > warn > pass > unscored, where an image's verdict
+ * "error" (it could not be scored) and an image with no verdict count as
+ * "unscored"; the judging images are all of them, except that an MR
+ * series of three or more images with a quality is represented by its
+ * median image by quality (the lower middle one for an even count) and
+ * its images without one; reasons the union, in order of first
+ * appearance, of the string elements of the judging images' reasons
+ * arrays (text that is not valid JSON is skipped), plus "Not scored:
+ * <error>" for each of them in error; and, if
  * retake, one 'study' row in the alert outbox (once per study, ever).
  * After the commit, calls xEach (may be NULL) once per study it closed,
  * with the study as stored; xEach may read the store (not call

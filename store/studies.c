@@ -63,31 +63,49 @@ static const char zStudyIdle[] =
     "  AND q.state IN ('pending', 'claimed'))"
     " ORDER BY s.last_received_at, s.study_instance_uid";
 
-/* ?1 study, ?2 now.  Worst verdict: retake 3 > warn 2 > pass 1 >
- * unscored 0, where 'error' and no verdict count as unscored.  Reasons:
- * the distinct string elements of the images' reasons and "Not scored:
- * <error>" of images in error, ordered by first appearance (instance id,
- * then position in its array, its error last); text that is not JSON is
- * skipped. */
+/* ?1 study, ?2 now.  The images that judge the study: every image,
+ * except that an MR series of three or more images with a quality is
+ * judged by its median image (by quality, the lower of the two middle
+ * ones for an even count, then by id; its images without a quality still
+ * count, for their errors): one bad slice at the edge of a volume does
+ * not make the whole study a retake.  Worst verdict of those: retake 3
+ * > warn 2 > pass 1 > unscored 0, where 'error' and no verdict count as
+ * unscored.  Reasons: the distinct string elements of their reasons and
+ * "Not scored: <error>" of those in error, ordered by first appearance
+ * (instance id, then position in its array, its error last); text that
+ * is not JSON is skipped. */
+#define JUDGED_SQL                                                            \
+  "WITH iv AS (SELECT i.id, COALESCE(i.series_instance_uid, '') AS s,"        \
+  "  i.modality AS m, v.verdict, v.quality, v.reasons, v.error"               \
+  "  FROM instances i LEFT JOIN verdicts v ON v.instance_id = i.id"           \
+  "  WHERE i.study_instance_uid = ?1),"                                       \
+  " mr AS (SELECT s FROM iv WHERE m = 'MR' AND quality IS NOT NULL"           \
+  "  GROUP BY s HAVING count(*) >= 3),"                                       \
+  " ranked AS (SELECT iv.*, row_number() OVER (PARTITION BY s"                \
+  "  ORDER BY quality, id) AS k, count(*) OVER (PARTITION BY s) AS n"         \
+  "  FROM iv WHERE quality IS NOT NULL AND s IN (SELECT s FROM mr)),"         \
+  " judged AS (SELECT id, verdict, reasons, error FROM iv"                    \
+  "  WHERE s NOT IN (SELECT s FROM mr) OR quality IS NULL"                    \
+  "  UNION ALL SELECT id, verdict, reasons, error FROM ranked"                \
+  "  WHERE k = (n + 1) / 2) "
 static const char zStudyClose[] =
     "UPDATE studies SET complete = 1, completed_at = ?2,"
-    " verdict = (SELECT CASE max(CASE v.verdict WHEN 'retake' THEN 3"
+    " verdict = (" JUDGED_SQL
+    "  SELECT CASE max(CASE verdict WHEN 'retake' THEN 3"
     "  WHEN 'warn' THEN 2 WHEN 'pass' THEN 1 ELSE 0 END)"
     "  WHEN 3 THEN 'retake' WHEN 2 THEN 'warn' WHEN 1 THEN 'pass'"
-    "  ELSE 'unscored' END"
-    "  FROM instances i LEFT JOIN verdicts v ON v.instance_id = i.id"
-    "  WHERE i.study_instance_uid = ?1),"
-    " reasons = (SELECT json_group_array(r) FROM (SELECT r FROM ("
-    "  SELECT je.value AS r, i.id * 1000000 + COALESCE(je.key, 0) AS o"
-    "  FROM instances i JOIN verdicts v ON v.instance_id = i.id,"
-    "  json_each(CASE WHEN json_valid(v.reasons) THEN v.reasons"
+    "  ELSE 'unscored' END FROM judged),"
+    " reasons = (" JUDGED_SQL
+    "  SELECT json_group_array(r) FROM (SELECT r FROM ("
+    "  SELECT je.value AS r, j.id * 1000000 + COALESCE(je.key, 0) AS o"
+    "  FROM judged j,"
+    "  json_each(CASE WHEN json_valid(j.reasons) THEN j.reasons"
     "  ELSE '[]' END) je"
-    "  WHERE i.study_instance_uid = ?1 AND je.type = 'text'"
+    "  WHERE je.type = 'text'"
     "  UNION ALL"
-    "  SELECT 'Not scored: ' || COALESCE(v.error, 'scoring failed'),"
-    "  i.id * 1000000 + 999999"
-    "  FROM instances i JOIN verdicts v ON v.instance_id = i.id"
-    "  WHERE i.study_instance_uid = ?1 AND v.verdict = 'error')"
+    "  SELECT 'Not scored: ' || COALESCE(j.error, 'scoring failed'),"
+    "  j.id * 1000000 + 999999"
+    "  FROM judged j WHERE j.verdict = 'error')"
     "  GROUP BY r ORDER BY min(o)))"
     " WHERE study_instance_uid = ?1";
 

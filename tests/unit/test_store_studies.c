@@ -171,6 +171,79 @@ static void test_store_studies_close_idle_worst_verdict_and_alert(void **state)
                    1);
 }
 
+/* Receives image zSop of series zSeries (modality zModality) in STUDY and
+ * scores it at once with zVerdict, quality q and reasons zReasons. */
+static void receiveScored(store *pStore, const char *zSeries,
+                          const char *zModality, const char *zSop,
+                          const char *zVerdict, double q, const char *zReasons)
+{
+  char zPath[256];
+  struct store_instance in = tsu_instance(STUDY, zSop, zPath, sizeof zPath);
+  int64_t iId = 0;
+
+  in.zSeriesInstanceUid = zSeries;
+  in.zModality = zModality;
+  if(storeReceiveOne(pStore, &in, &iId) != STORE_OK) {
+    fail_msg("receive %s: %s", zSop, store_errmsg(pStore));
+  }
+  assert_int_equal(store_queue_claim(pStore, "w", &iId, zPath, sizeof zPath),
+                   STORE_OK);
+  assert_int_equal(store_begin(pStore), STORE_OK);
+  assert_int_equal(
+      store_verdict_put(pStore, iId, zVerdict, &q, zReasons, NULL), STORE_OK);
+  assert_int_equal(store_queue_done(pStore, iId, NULL), STORE_OK);
+  assert_int_equal(store_commit(pStore), STORE_OK);
+}
+
+/* An MR series of three or more images is judged by its median image by
+ * quality; two slices out of five do not make it a retake, three do.
+ * Other images, and an MR series of two, still count one by one. */
+static void test_store_studies_close_idle_mr_series_by_median(void **state)
+{
+  store *pStore = *state;
+  struct seen seen;
+  static const char zBlur[] = "[\"Blurred: edge energy 0.01, limit 0.17\"]";
+  static const char zNoise[] = "[\"Noisy: FBER 200, limit 469\"]";
+
+  /* Series A (MR): qualities 90 85 80 pass, 30 20 retake: the median
+   * (third lowest) is 80, pass.  A DX image warns. */
+  receiveScored(pStore, "9.1", "MR", "9.1.1", "pass", 90, "[]");
+  receiveScored(pStore, "9.1", "MR", "9.1.2", "retake", 30, zBlur);
+  receiveScored(pStore, "9.1", "MR", "9.1.3", "pass", 85, "[]");
+  receiveScored(pStore, "9.1", "MR", "9.1.4", "retake", 20, zNoise);
+  receiveScored(pStore, "9.1", "MR", "9.1.5", "pass", 80, "[]");
+  receiveScored(pStore, "9.2", "DX", "9.2.1", "warn", 60,
+                "[\"Overexposed: DI 2.0, limit 1.5\"]");
+  assert_int_equal(closeAt(pStore, T0_60, &seen), 1);
+  assert_string_equal(seen.zVerdict, "warn");
+  assert_string_equal(seen.zReasons, "[\"Overexposed: DI 2.0, limit 1.5\"]");
+  assert_int_equal(alertCount(pStore, "study"), 0);
+
+  /* A third retake (40: of six, the lower middle is the third lowest,
+   * 40) makes the series a retake, with that image's reasons only, after
+   * the DX image's (first appearance: the DX image came first). */
+  receiveScored(pStore, "9.1", "MR", "9.1.6", "retake", 40, zBlur);
+  assert_int_equal(closeAt(pStore, "2026-11-27T14:02:00.000Z", &seen), 1);
+  assert_string_equal(seen.zVerdict, "retake");
+  assert_string_equal(seen.zReasons,
+                      "[\"Overexposed: DI 2.0, limit 1.5\","
+                      "\"Blurred: edge energy 0.01, limit 0.17\"]");
+  assert_int_equal(alertCount(pStore, "study"), 1);
+}
+
+/* An MR series of two images is not a volume: its worst image counts. */
+static void test_store_studies_close_idle_short_mr_series_worst(void **state)
+{
+  store *pStore = *state;
+  struct seen seen;
+
+  receiveScored(pStore, "9.3", "MR", "9.3.1", "pass", 90, "[]");
+  receiveScored(pStore, "9.3", "MR", "9.3.2", "retake", 20,
+                "[\"Blurred: edge energy 0.01, limit 0.17\"]");
+  assert_int_equal(closeAt(pStore, T0_60, &seen), 1);
+  assert_string_equal(seen.zVerdict, "retake");
+}
+
 static void test_store_studies_close_idle_waits_for_queue(void **state)
 {
   store *pStore = *state;
@@ -512,6 +585,8 @@ int main(void)
 {
   const struct CMUnitTest aTest[] = {
       MEM_TEST(test_store_studies_close_idle_worst_verdict_and_alert),
+      MEM_TEST(test_store_studies_close_idle_mr_series_by_median),
+      MEM_TEST(test_store_studies_close_idle_short_mr_series_worst),
       MEM_TEST(test_store_studies_close_idle_waits_for_queue),
       MEM_TEST(test_store_studies_close_idle_verdict_table),
       MEM_TEST(test_store_studies_close_idle_skips_malformed_reasons),

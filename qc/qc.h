@@ -687,8 +687,9 @@ struct qc_fundus {
                             perimeter (4 directions), 0..1 */
   double focus;          /* Mean gradient magnitude of the luminance
                             (Gaussian derivatives, sigma 1.5 px at 570 px),
-                            less the share of noiseSigma: grey levels per
-                            pixel, not divided by brightness */
+                            less the share of noise: grey levels per 1/570
+                            of the frame (the same at any resolution), not
+                            divided by brightness */
   double meanLevel;      /* Mean luminance (BT.601) in the field, 0..255 */
   double underFraction;  /* Field pixels with luminance < 20, 0..1 */
   double overFraction;   /* Field pixels with luminance >= 240, 0..1 */

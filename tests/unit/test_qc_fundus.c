@@ -13,6 +13,7 @@
  */
 #include "test_util.h" /* First: C headers, then cmocka */
 
+#include "dicom.h"
 #include "qc_int.h"
 
 static const char *const azCase[] = {
@@ -73,6 +74,84 @@ static void test_qc_fundus_matches_reference(void **state)
     check(azCase[i], "sharpRatio", f.sharpRatio, 1e-6);
     qc_image_free(pImg);
   }
+}
+
+/* pIn with each pixel repeated k x k (a photograph taken at k times the
+ * resolution, as the reference script makes it). */
+static struct qc_image *repeat(const struct qc_image *pIn, int32_t k)
+{
+  struct qc_image *p =
+      qc_image_new(pIn->nWidth * k, pIn->nHeight * k, pIn->nChannels, 1);
+  int32_t x, y, c;
+
+  assert_non_null(p);
+  for(y = 0; y < p->nHeight; y++) {
+    for(x = 0; x < p->nWidth; x++) {
+      for(c = 0; c < p->nChannels; c++) {
+        p->aPixel[((size_t)y * p->nWidth + x) * p->nChannels + c] =
+            pIn->aPixel[((size_t)(y / k) * pIn->nWidth + x / k) *
+                            pIn->nChannels +
+                        c];
+      }
+    }
+  }
+  return p;
+}
+
+/* A photograph over 1140 pixels (s >= 2) has its gradient measures taken
+ * on the box-averaged plane: every measure as the reference computes it. */
+static void test_qc_fundus_large_photograph(void **state)
+{
+  struct qc_image *pSmall = load_case("fundus_synth_72x64");
+  struct qc_image *p18 = repeat(pSmall, 18);
+  struct qc_fundus f18;
+
+  (void)state;
+  assert_int_equal(qc_fundus_measure(p18, 0, &f18), QC_OK);
+  check("fundus_synth_x18", "fovFraction", f18.fovFraction, 1e-12);
+  check("fundus_synth_x18", "fovRoundness", f18.fovRoundness, 1e-9);
+  check("fundus_synth_x18", "focus", f18.focus, 1e-5);
+  check("fundus_synth_x18", "meanLevel", f18.meanLevel, 1e-9);
+  check("fundus_synth_x18", "nonUniformity", f18.nonUniformity, 1e-7);
+  check("fundus_synth_x18", "noiseSigma", f18.noiseSigma, 1e-7);
+  check("fundus_synth_x18", "sharpRatio", f18.sharpRatio, 1e-6);
+  check("fundus_synth_x18", "fundusLikeness", f18.fundusLikeness, 1e-7);
+  qc_image_free(pSmall);
+  qc_image_free(p18);
+}
+
+/* Resolution does not change focus or the sharpness ratio: a real DRIMDB
+ * photograph (760 x 570, ../shared/data/train; skipped without it) and
+ * the same photograph with each pixel repeated 2 x 2 and 5 x 5 (as a
+ * camera of 4 or 25 times the pixels would take it).  Measured: focus
+ * 1.4831 at x 1, 1.4829 at x 2 and x 5; ratio 2.8555, 2.8568, 2.8570. */
+static void test_qc_fundus_resolution_invariance(void **state)
+{
+  static const char zFile[] =
+      DICOMQC_SOURCE_DIR "/../shared/data/train/fundus/622001d776f6.dcm";
+  dicom_file *f = NULL;
+  struct qc_image *pImg = NULL;
+  struct qc_fundus r1, rk;
+
+  (void)state;
+  if(dicom_open(zFile, NULL, &f) != DICOM_OK ||
+     dicom_image_read(f, &pImg) != DICOM_OK) {
+    print_message("skipped: %s not readable (../shared absent)\n", zFile);
+    dicom_close(f);
+    skip();
+  }
+  dicom_close(f);
+  assert_int_equal(qc_fundus_measure(pImg, 0, &r1), QC_OK);
+  for(int32_t k = 2; k <= 5; k += 3) {
+    struct qc_image *pBig = repeat(pImg, k);
+    assert_int_equal(qc_fundus_measure(pBig, 0, &rk), QC_OK);
+    print_message("x%d: focus %.4f (x1 %.4f), ratio %.4f (x1 %.4f)\n", (int)k,
+                  rk.focus, r1.focus, rk.sharpRatio, r1.sharpRatio);
+    assert_close_rel(rk.focus, r1.focus, 0.02);
+    assert_close_rel(rk.sharpRatio, r1.sharpRatio, 0.03);
+    qc_image_free(pBig);
+  }
+  qc_image_free(pImg);
 }
 
 /* The synthetic fundus looks like one; the bluish frame does not. */
@@ -191,6 +270,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_qc_fundus_matches_reference),
+      cmocka_unit_test(test_qc_fundus_large_photograph),
+      cmocka_unit_test(test_qc_fundus_resolution_invariance),
       cmocka_unit_test(test_qc_fundus_likeness_orders_cases),
       cmocka_unit_test(test_qc_fundus_grey_equals_rgb_copy),
       cmocka_unit_test(test_qc_fundus_constant_image),

@@ -9,8 +9,9 @@
  * x is the slice in modality units (W x H samples, taken as double).
  *   Head (foreground) mask F: t = qc_otsu(all samples) (skimage
  *     threshold_otsu, 256 bins), F = x > t, dilated then eroded by the
- *     5x5 square (radius 2), holes filled, largest 8-connected component
- *     kept (qc/mask.c).
+ *     square of radius 2 floor(min(W, H) / 256), at least 2 (the 5x5
+ *     square up to 511 pixels), holes filled, largest 8-connected
+ *     component kept (qc/mask.c).
  *   Background ("air") B: NOT (F dilated by the square of radius
  *     m = max(2, floor(min(W, H)/32)) px), so that the blurred edge of
  *     the head is neither signal nor noise.
@@ -38,8 +39,14 @@
  *     x / median(x in F), over the pixels of F whose four neighbours are
  *     in F (the head's inside, so a slice with little head is not read
  *     as blurred and the air's noise does not count); NaN with fewer than
- *     two such pixels.  Not an MRIQC measure: the blur measure of the
- *     profile (the training slices lose 99 % of it at blur level 3).
+ *     two such pixels.  A slice whose shorter side is 512 or more is
+ *     first box-averaged by f x f, f = floor(min(W, H) / 256) (partial
+ *     cells dropped; F sampled at each cell's top-left pixel): per pixel
+ *     the Laplacian of a 512 matrix (often a 256 acquisition
+ *     interpolated) is a quarter of the 256 one's, and its variance a
+ *     sixteenth, which would read every such slice as blurred.  Not an
+ *     MRIQC measure: the blur measure of the profile (the training
+ *     slices lose 99 % of it at blur level 3).
  *   efc: MRIQC efc over the whole slice, on |x| (MR magnitudes are >= 0;
  *     the absolute value keeps the logarithm defined for signed data):
  *     n = W H, efc_max = n (1/sqrt(n)) ln(1/sqrt(n)),
@@ -76,6 +83,9 @@
 #define MR_MAD_K 1.482602218505602
 /* Robust z-score above which a background pixel is an artefact. */
 #define MR_ART_Z 10.0
+/* Side of the grid edge energy is measured on: a slice of 512 or more
+ * (often a 256 acquisition interpolated) is box-averaged towards it. */
+#define MR_EDGE_SIDE 256
 /* Distance from the head within which no artefact is counted, px. */
 #define MR_ART_GAP 10
 
@@ -177,7 +187,7 @@ static double ghost_ratio(const float *x, const uint8_t *aF, const uint8_t *aB,
 /* Population variance of the 4-neighbour Laplacian of x / medFg over the
  * pixels of F whose four neighbours are in F too (none on the border);
  * NaN with fewer than two such pixels or medFg <= 0. */
-static double edge_energy(const float *x, const uint8_t *aF, size_t w,
+static double laplace_var(const float *x, const uint8_t *aF, size_t w,
                           size_t h, double medFg)
 {
   double sum = 0.0, ss = 0.0, mean;
@@ -208,6 +218,35 @@ static double edge_energy(const float *x, const uint8_t *aF, size_t w,
     }
   }
   return nIn >= 2 ? ss / (double)nIn : NAN;
+}
+
+/* edgeEnergy (file head): laplace_var() of the slice, or, when its
+ * shorter side is 512 or more, of the slice box-averaged by f x f, f =
+ * floor(min(w, h) / 256), with F sampled at each cell's top-left pixel.
+ * aBuf (floats) and aW (bytes) are scratch of w h each. */
+static double edge_energy(const float *x, const uint8_t *aF, size_t w,
+                          size_t h, double medFg, float *aBuf, uint8_t *aW)
+{
+  size_t f = (w < h ? w : h) / MR_EDGE_SIDE, wd, hd, y, c, dy, dx;
+
+  if(f < 2) {
+    return laplace_var(x, aF, w, h, medFg);
+  }
+  wd = w / f;
+  hd = h / f;
+  for(y = 0; y < hd; y++) {
+    for(c = 0; c < wd; c++) {
+      double sum = 0.0;
+      for(dy = 0; dy < f; dy++) {
+        for(dx = 0; dx < f; dx++) {
+          sum += x[(y * f + dy) * w + c * f + dx];
+        }
+      }
+      aBuf[y * wd + c] = (float)(sum / (double)(f * f));
+      aW[y * wd + c] = aF[y * f * w + c * f];
+    }
+  }
+  return laplace_var(aBuf, aW, wd, hd, medFg);
 }
 
 /* Binary opening of a (w x h) by the 3x3 cross, outside = 0; aTmp holds
@@ -242,6 +281,8 @@ static int mr_measure(const float *x, size_t w, size_t h, enum qc_axis axis,
   size_t n = w * h, i, nF, nB, nArt = 0;
   int32_t iw = (int32_t)w, ih = (int32_t)h;
   int32_t margin = (int32_t)((w < h ? w : h) / 32);
+  /* Closing radius: 2 per 256 pixels of the shorter side, at least 2. */
+  int32_t rClose = 2 * (int32_t)((w < h ? w : h) / MR_EDGE_SIDE);
   double thr, q, e, lo, hi, medFg, medB, mad;
   double sumF = 0.0, sumB = 0.0, ssB = 0.0, meanB, sdB;
   double sumE = 0.0, sum2 = 0.0, bMax, efcMax, fgSq, bgSq, sp;
@@ -249,6 +290,7 @@ static int mr_measure(const float *x, size_t w, size_t h, enum qc_axis axis,
   int rc;
 
   margin = margin < 2 ? 2 : margin;
+  rClose = rClose < 2 ? 2 : rClose;
   q = quant_step(x, n, aBuf);
   e = q / sqrt(12.0);
   rc = qc_otsu(x, n, NULL, &thr);
@@ -256,10 +298,10 @@ static int mr_measure(const float *x, size_t w, size_t h, enum qc_axis axis,
     aF[i] = (uint8_t)((double)x[i] > thr);
   }
   if(rc == QC_OK) {
-    rc = qc_mask_dilate(aF, iw, ih, 2);
+    rc = qc_mask_dilate(aF, iw, ih, rClose);
   }
   if(rc == QC_OK) {
-    rc = qc_mask_erode(aF, iw, ih, 2);
+    rc = qc_mask_erode(aF, iw, ih, rClose);
   }
   if(rc == QC_OK) {
     rc = qc_mask_fill_holes(aF, iw, ih);
@@ -322,7 +364,7 @@ static int mr_measure(const float *x, size_t w, size_t h, enum qc_axis axis,
     pOut->ghostAxis = isnan(gCol) ? QC_AXIS_UNKNOWN : QC_AXIS_COL;
   }
 
-  pOut->edgeEnergy = edge_energy(x, aF, w, h, medFg);
+  pOut->edgeEnergy = edge_energy(x, aF, w, h, medFg, aBuf, aW);
 
   /* efc */
   for(i = 0; i < n; i++) {

@@ -37,11 +37,14 @@ MADK = 1.0 / scipy.stats.norm.ppf(0.75)            # statsmodels mad scale
 
 
 def head_mask(x):
-    """Otsu, closing-like 5x5 dilate/erode, fill holes, largest
+    """Otsu, closing-like dilate/erode by the square of radius 2 per 256
+    pixels of the shorter side (at least 2), fill holes, largest
     8-connected component."""
+    r = max(2, 2 * (min(x.shape) // 256))
+    sq = np.ones((2 * r + 1, 2 * r + 1), bool)
     m = x > threshold_otsu(x)
-    m = ndi.binary_dilation(m, np.ones((5, 5), bool))
-    m = ndi.binary_erosion(m, np.ones((5, 5), bool), border_value=0)
+    m = ndi.binary_dilation(m, sq)
+    m = ndi.binary_erosion(m, sq, border_value=0)
     m = ndi.binary_fill_holes(m)
     lab = label(m, connectivity=2)
     cnt = np.bincount(lab.ravel())
@@ -99,10 +102,19 @@ def measures(x32, axis):
     out["qi1"] = art.sum() / bg.sum()
     # Edge energy: variance of scipy's Laplacian of x / median(head) over
     # the head pixels whose 4 neighbours are in the head (no border pixel).
-    inner = np.zeros_like(m)
-    inner[1:-1, 1:-1] = (m[1:-1, 1:-1] & m[:-2, 1:-1] & m[2:, 1:-1] &
-                         m[1:-1, :-2] & m[1:-1, 2:])
-    lap = ndi.laplace(x / np.median(fg))
+    # A slice of 512 or more is box-averaged by f = floor(min side / 256)
+    # first, the mask sampled at each cell's top-left pixel.
+    xe, me = x, m
+    f = min(w, h) // 256
+    if f >= 2:
+        hd, wd = h // f, w // f
+        xe = x[:hd * f, :wd * f].reshape(hd, f, wd, f).mean(axis=(1, 3))
+        xe = xe.astype(np.float32).astype(np.float64)
+        me = m[:hd * f:f, :wd * f:f]
+    inner = np.zeros_like(me)
+    inner[1:-1, 1:-1] = (me[1:-1, 1:-1] & me[:-2, 1:-1] & me[2:, 1:-1] &
+                         me[1:-1, :-2] & me[1:-1, 2:])
+    lap = ndi.laplace(xe / np.median(fg))
     out["edgeEnergy"] = lap[inner].var() if inner.sum() >= 2 else math.nan
     return out
 
@@ -170,6 +182,15 @@ def main():
         rows.append((name, "axis", repr(float(axis))))
         for k, v in res.items():
             rows.append((name, k, repr(float(v))))
+    # A 672 x 560 slice (edge energy box-averaged by 2): the clean slice,
+    # each pixel repeated 7 x 7, made in the test the same way.
+    big = np.repeat(np.repeat(slices()["mr_clean_96x80"][0].astype(
+        np.float32), 7, axis=0), 7, axis=1)
+    res = measures(big, 0)
+    rows.append(("mr_clean_x7", "width", repr(float(big.shape[1]))))
+    rows.append(("mr_clean_x7", "height", repr(float(big.shape[0]))))
+    for k, v in res.items():
+        rows.append(("mr_clean_x7", k, repr(float(v))))
     with open(TSV, "w") as f:
         f.write("# Reference values for tests/unit/test_qc_mr.c, made by\n")
         f.write("#   %s\n" % COMMAND)

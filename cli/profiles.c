@@ -268,6 +268,26 @@ static int profHandler(void *pUser, const char *zSection, const char *zKey,
   return rc == 0; /* 0 makes ini_parse() return this line */
 }
 
+/* The first line of zPath longer than the INI reader takes (it would
+ * cut it in two silently), or 0. */
+static int longLine(const char *zPath)
+{
+  FILE *f = fopen(zPath, "r");
+  int c, iLine = 1, n = 0, iLong = 0;
+  if(f == NULL)
+    return 0;
+  while(iLong == 0 && (c = getc(f)) != EOF) {
+    if(c == '\n') {
+      iLine++;
+      n = 0;
+    } else if(++n >= INI_MAX_LINE - 1) {
+      iLong = iLine;
+    }
+  }
+  fclose(f);
+  return iLong;
+}
+
 int cli_profile_read(const char *zPath, struct qc_profile *p, char *zErr,
                      size_t nErr)
 {
@@ -282,6 +302,14 @@ int cli_profile_read(const char *zPath, struct qc_profile *p, char *zErr,
            zBase);
   memset(&r, 0, sizeof(r));
   r.p = p;
+  int iLong = longLine(zPath);
+  if(iLong) {
+    snprintf(zErr, nErr,
+             "%s:%d: longer than the %d characters a line may "
+             "have",
+             zPath, iLong, INI_MAX_LINE - 2);
+    return -1;
+  }
   int rc = ini_parse(zPath, profHandler, &r);
   if(rc < 0) {
     snprintf(zErr, nErr, "%s: cannot read the profile: %s", zPath,
@@ -290,7 +318,8 @@ int cli_profile_read(const char *zPath, struct qc_profile *p, char *zErr,
   }
   if(rc > 0) {
     snprintf(zErr, nErr, "%s:%d: %s", zPath, rc,
-             r.zErr[0] ? r.zErr : "not an INI line (key = value)");
+             r.zErr[0] ? r.zErr
+                       : "not 'key = value', '[section]' or a comment");
     return -1;
   }
   if(qc_profile_check(p, zCheck, sizeof(zCheck)) != QC_OK) {

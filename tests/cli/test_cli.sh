@@ -123,6 +123,13 @@ expect "a profile with a bad line is an input error" 1 \
 grep -q "prof0/bad.ini:4: expected up to 12 points 'value:score'" "$T/err" \
   && ok "... naming file, line and what is expected" \
   || { bad "... naming file, line and what is expected"; cat "$T/err"; }
+printf '[profile]\nmodalities = DX\n[metric xray_noise]\nabove_reason = %0250d\n' 0 \
+  >"$T/prof0/bad.ini"
+expect "a profile line over 198 characters is an input error" 1 \
+  "$BIN" score --profile-dir "$T/prof0" "$SRC/samples/dicom/$u"
+grep -q "bad.ini:4: longer than the 198 characters" "$T/err" \
+  && ok "... naming the line and the limit" \
+  || { bad "... naming the line and the limit"; cat "$T/err"; }
 printf '[profile]\nmodalities = DX\n[metric xray_noise]\npoints = 1:0 0:100\n' \
   >"$T/prof0/bad.ini"
 expect "a profile whose points go backwards is an input error" 1 \

@@ -6,7 +6,9 @@
  * the published reference images of the shared folder
  * ../shared/data/iqa-reference (OpenCV's test images, TID2013, baboon),
  * read from BMP and PNG and turned into grey planes as MATLAB and OpenCV
- * turn them.
+ * turn them; and, for test_qc_mr.c and test_qc_fundus.c, a DICOM image
+ * of ../shared/data/train decoded by dicom/ (tu_train_image(), which
+ * skips the test itself when the folder is absent).
  *
  * The shared folder is not part of the repository: tu_shared_path() and
  * tu_shared_image() say so and return 0 when it is absent, and the test
@@ -23,6 +25,7 @@
 
 #include "test_util.h" /* C headers, then cmocka */
 
+#include "dicom.h"
 #include "qc.h"
 
 #include <png.h>
@@ -322,6 +325,29 @@ static inline int tu_rgb8_is_grey(const struct tu_rgb8 *pImg)
     }
   }
   return 1;
+}
+
+/* ---- Shared training images (../shared/data/train) ------------------ */
+
+/* Decodes the training image ../shared/data/train/<zRel> into a new image
+ * (free with qc_image_free()), or, when it cannot be read (the shared
+ * folder is absent), says so and skips the calling test. */
+static inline struct qc_image *tu_train_image(const char *zRel)
+{
+  char zPath[512];
+  dicom_file *f = NULL;
+  struct qc_image *pImg = NULL;
+
+  snprintf(zPath, sizeof(zPath), "%s/../shared/data/train/%s",
+           DICOMQC_SOURCE_DIR, zRel);
+  if(dicom_open(zPath, NULL, &f) != DICOM_OK ||
+     dicom_image_read(f, &pImg) != DICOM_OK) {
+    print_message("skipped: %s not readable (../shared absent)\n", zPath);
+    dicom_close(f);
+    skip();
+  }
+  dicom_close(f);
+  return pImg;
 }
 
 #endif /* DICOMQC_TEST_IMAGES_H */

@@ -13,7 +13,8 @@
  */
 #include "test_util.h" /* First: C headers, then cmocka */
 
-#include "dicom.h"
+#include "test_images.h"
+
 #include "qc_int.h"
 
 static const char *const azCase[] = {
@@ -127,20 +128,10 @@ static void test_qc_fundus_large_photograph(void **state)
  * 1.4831 at x 1, 1.4829 at x 2 and x 5; ratio 2.8555, 2.8568, 2.8570. */
 static void test_qc_fundus_resolution_invariance(void **state)
 {
-  static const char zFile[] =
-      DICOMQC_SOURCE_DIR "/../shared/data/train/fundus/622001d776f6.dcm";
-  dicom_file *f = NULL;
-  struct qc_image *pImg = NULL;
+  struct qc_image *pImg = tu_train_image("fundus/622001d776f6.dcm");
   struct qc_fundus r1, rk;
 
   (void)state;
-  if(dicom_open(zFile, NULL, &f) != DICOM_OK ||
-     dicom_image_read(f, &pImg) != DICOM_OK) {
-    print_message("skipped: %s not readable (../shared absent)\n", zFile);
-    dicom_close(f);
-    skip();
-  }
-  dicom_close(f);
   assert_int_equal(qc_fundus_measure(pImg, 0, &r1), QC_OK);
   for(int32_t k = 2; k <= 5; k += 3) {
     struct qc_image *pBig = repeat(pImg, k);

@@ -16,7 +16,8 @@
  */
 #include "test_util.h" /* First: C headers, then cmocka */
 
-#include "dicom.h"
+#include "test_images.h"
+
 #include "qc_int.h"
 
 #define TSV "mr_reference.tsv"
@@ -120,21 +121,11 @@ static void test_mr_large_slice(void **state)
  * interpolated matrix).  Measured: 0.4082 and 0.4082. */
 static void test_mr_edge_energy_resolution(void **state)
 {
-  static const char zFile[] =
-      DICOMQC_SOURCE_DIR "/../shared/data/train/mr/0e5396d8582d.dcm";
-  dicom_file *f = NULL;
-  struct qc_image *pImg = NULL;
+  struct qc_image *pImg = tu_train_image("mr/0e5396d8582d.dcm");
   struct qc_plane pl;
   struct qc_mr r1, r2;
 
   (void)state;
-  if(dicom_open(zFile, NULL, &f) != DICOM_OK ||
-     dicom_image_read(f, &pImg) != DICOM_OK) {
-    print_message("skipped: %s not readable (../shared absent)\n", zFile);
-    dicom_close(f);
-    skip();
-  }
-  dicom_close(f);
   pl.a = pImg->aPixel;
   pl.nWidth = pImg->nWidth;
   pl.nHeight = pImg->nHeight;

@@ -410,11 +410,9 @@ static int measureMr(const struct qc_image *pImg, const struct qc_meta *m,
  * for MR).  A measure that cannot be taken on this image stays NaN;
  * only a shortage of memory fails. */
 static int measureModality(const struct qc_image *pImg, int32_t iFrame,
-                           const struct cli_measures *pM, float *aLuma,
-                           struct cli_result *r)
+                           float *aLuma, struct cli_result *r)
 {
   int rc = QC_OK;
-  (void)pM;
   if(profileUses(r, M_XRAY)) {
     double target = qc_profile_param(r->pProfile, "exposure_target", 0);
     rc = qc_xray_measure(pImg, iFrame, &r->meta, target, &r->xray);
@@ -492,7 +490,7 @@ static int measure(const struct qc_image *pImg, const struct cli_measures *pM,
     struct qc_plane in = {aModel, pImg->nWidth, pImg->nHeight};
     measureModels(&in, pM, r);
   }
-  rc = measureModality(pImg, iFrame, pM, aLuma, r);
+  rc = measureModality(pImg, iFrame, aLuma, r);
   if(rc)
     goto measure_end;
   r->hasMetrics = 1;

@@ -322,46 +322,13 @@ static double immerkaer(const float *aY, const uint8_t *aM, int32_t w,
 
   for(y = 1; y + 1 < h; y++) {
     for(x = 1; x + 1 < w; x++) {
-      const float *p0 = aY + (size_t)(y - 1) * w + x;
-      const float *p1 = p0 + w, *p2 = p1 + w;
-      if(!aM[(size_t)y * w + x]) {
-        continue;
+      size_t i = (size_t)y * w + x;
+      if(aM[i]) {
+        sumAbs += fabs(qc_immerkaer_at(aY + i, (size_t)w));
       }
-      sumAbs += fabs((double)p0[-1] - 2.0 * p0[0] + p0[1] - 2.0 * p1[-1] +
-                     4.0 * p1[0] - 2.0 * p1[1] + p2[-1] - 2.0 * p2[0] + p2[1]);
     }
   }
   return sqrt(QC_PI / 2.0) / 6.0 * sumAbs / (double)nM;
-}
-
-/* Box-averages aY (w x h) by f x f cells into pW->aYd (w/f x h/f, the
- * partial cells at the right and bottom dropped) and marks in pW->aMd the
- * cells whose top-left pixel is in pW->aM (M lies re >= f pixels inside
- * the lit field, so such a cell is wholly in the field; and the mask is
- * then M sampled, as a lower-resolution photograph's would be); returns
- * how many are marked. */
-static size_t downsample(struct fundus_work *pW, int32_t w, int32_t h,
-                         int32_t f)
-{
-  int32_t wd = w / f, hd = h / f, x, y, dx, dy;
-  size_t nMd = 0;
-
-  for(y = 0; y < hd; y++) {
-    for(x = 0; x < wd; x++) {
-      double sum = 0.0;
-      uint8_t in = pW->aM[(size_t)y * f * w + (size_t)x * f];
-      for(dy = 0; dy < f; dy++) {
-        size_t i0 = (size_t)(y * f + dy) * w + (size_t)x * f;
-        for(dx = 0; dx < f; dx++) {
-          sum += pW->aY[i0 + dx];
-        }
-      }
-      pW->aYd[(size_t)y * wd + x] = (float)(sum / ((double)f * f));
-      pW->aMd[(size_t)y * wd + x] = in;
-      nMd += in;
-    }
-  }
-  return nMd;
 }
 
 /* The measures over the eroded field pW->aM, from the frame pSrc (nCh
@@ -418,7 +385,8 @@ static void region_measures(struct fundus_work *pW, const float *pSrc,
   size_t nMg = nM;
   double nv = pOut->noiseSigma * pOut->noiseSigma, e1, e2, gain2;
   if(f >= 2) {
-    nMg = downsample(pW, w, h, f);
+    nMg = qc_box_shrink(aY, aM, (size_t)w, (size_t)h, (size_t)f, pW->aYd,
+                        pW->aMd);
     aYg = pW->aYd;
     aMg = pW->aMd;
     wg = w / f;

@@ -348,3 +348,26 @@ int qc_mask_largest(uint8_t *a, int32_t nWidth, int32_t nHeight,
   }
   return QC_OK;
 }
+
+size_t qc_box_shrink(const float *a, const uint8_t *aMask, size_t nWidth,
+                     size_t nHeight, size_t f, float *aOut, uint8_t *aMaskOut)
+{
+  size_t wd = nWidth / f, hd = nHeight / f, nMarked = 0, y, x, dy, dx;
+
+  QC_ASSERT(f >= 1);
+  for(y = 0; y < hd; y++) {
+    for(x = 0; x < wd; x++) {
+      double sum = 0.0;
+      for(dy = 0; dy < f; dy++) {
+        const float *p = a + (y * f + dy) * nWidth + x * f;
+        for(dx = 0; dx < f; dx++) {
+          sum += p[dx];
+        }
+      }
+      aOut[y * wd + x] = (float)(sum / ((double)f * (double)f));
+      aMaskOut[y * wd + x] = aMask[y * f * nWidth + x * f];
+      nMarked += aMaskOut[y * wd + x];
+    }
+  }
+  return nMarked;
+}

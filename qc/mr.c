@@ -227,26 +227,13 @@ static double laplace_var(const float *x, const uint8_t *aF, size_t w,
 static double edge_energy(const float *x, const uint8_t *aF, size_t w,
                           size_t h, double medFg, float *aBuf, uint8_t *aW)
 {
-  size_t f = (w < h ? w : h) / MR_EDGE_SIDE, wd, hd, y, c, dy, dx;
+  size_t f = (w < h ? w : h) / MR_EDGE_SIDE;
 
   if(f < 2) {
     return laplace_var(x, aF, w, h, medFg);
   }
-  wd = w / f;
-  hd = h / f;
-  for(y = 0; y < hd; y++) {
-    for(c = 0; c < wd; c++) {
-      double sum = 0.0;
-      for(dy = 0; dy < f; dy++) {
-        for(dx = 0; dx < f; dx++) {
-          sum += x[(y * f + dy) * w + c * f + dx];
-        }
-      }
-      aBuf[y * wd + c] = (float)(sum / (double)(f * f));
-      aW[y * wd + c] = aF[y * f * w + c * f];
-    }
-  }
-  return laplace_var(aBuf, aW, wd, hd, medFg);
+  qc_box_shrink(x, aF, w, h, f, aBuf, aW);
+  return laplace_var(aBuf, aW, w / f, h / f, medFg);
 }
 
 /* Binary opening of a (w x h) by the 3x3 cross, outside = 0; aTmp holds

@@ -192,6 +192,18 @@ int qc_model_read(const char *zPath, char **pz, char *zErr, size_t nErr);
  * Defined in qc/niqe.c.  Tests: tests/unit/test_qc_niqe.c */
 void qc_pinv_sym(const double *aIn, int n, double *aOut, double *aWork);
 
+/* Immerkaer's noise mask N = [1 -2 1; -2 4 -2; 1 -2 1] applied at the
+ * sample p of a plane whose rows are w samples apart (p must have all
+ * eight neighbours): the response I * N, summed in double in one fixed
+ * order, so that qc/noise.c, the X-ray blocks and the fundus field give
+ * the same bits for the same samples. */
+static inline double qc_immerkaer_at(const float *p, size_t w)
+{
+  const float *p0 = p - w, *p2 = p + w;
+  return (double)p0[-1] - 2.0 * p0[0] + p0[1] - 2.0 * p[-1] + 4.0 * p[0] -
+         2.0 * p[1] + p2[-1] - 2.0 * p2[0] + p2[1];
+}
+
 /* ---- Binary masks (qc/mask.c), shared by the modality metrics ----
  * A mask is nWidth*nHeight bytes, row-major, each 0 or 1.  Outside the
  * image counts as 0 for every operation (scipy.ndimage's border_value=0).
@@ -216,6 +228,16 @@ int qc_mask_erode(uint8_t *a, int32_t nWidth, int32_t nHeight, int32_t r);
 /* Fills the holes of a mask: every 0 region (4-connected) that does not
  * reach the image border becomes 1 (scipy.ndimage.binary_fill_holes). */
 int qc_mask_fill_holes(uint8_t *a, int32_t nWidth, int32_t nHeight);
+
+/* Box-averages plane a (nWidth x nHeight) over f x f cells into aOut
+ * (nWidth/f x nHeight/f floats, the partial cells at the right and
+ * bottom dropped; each cell's sum in double, row by row, over f^2), and
+ * writes to aMaskOut the mask aMask sampled at each cell's top-left
+ * pixel.  Returns the number of cells marked.  f >= 1; a lower-resolution
+ * view of a large image for the measures defined on a fixed grid (the
+ * fundus gradients, the MR edge energy).  Cannot fail. */
+size_t qc_box_shrink(const float *a, const uint8_t *aMask, size_t nWidth,
+                     size_t nHeight, size_t f, float *aOut, uint8_t *aMaskOut);
 
 /* Keeps only the largest 8-connected component of a mask (on a tie, the
  * one met first in raster order) and writes its area to *pnArea (0 for an

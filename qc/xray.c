@@ -206,14 +206,8 @@ static double block_sigma(const float *p, size_t w, size_t n)
   size_t r, c;
 
   for(r = 1; r + 1 < n; r++) {
-    const float *p0 = p + (r - 1) * w;
-    const float *p1 = p + r * w;
-    const float *p2 = p + (r + 1) * w;
     for(c = 1; c + 1 < n; c++) {
-      double v = (double)p0[c - 1] - 2.0 * p0[c] + p0[c + 1] -
-                 2.0 * p1[c - 1] + 4.0 * p1[c] - 2.0 * p1[c + 1] + p2[c - 1] -
-                 2.0 * p2[c] + p2[c + 1];
-      sum += fabs(v);
+      sum += fabs(qc_immerkaer_at(p + r * w + c, w));
     }
   }
   return sqrt(QC_PI / 2.0) / (6.0 * (double)(n - 2) * (double)(n - 2)) * sum;

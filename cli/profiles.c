@@ -70,6 +70,16 @@ static int parseNum(const char *z, double *pV)
   return 0;
 }
 
+/* Parses key zKey's value into *pV; returns 0, or -1 with the reason. */
+static int setNum(const char *zKey, const char *zValue, double *pV, char *zErr,
+                  size_t nErr)
+{
+  if(parseNum(zValue, pV) == 0)
+    return 0;
+  snprintf(zErr, nErr, "%s: '%s' is not a number", zKey, zValue);
+  return -1;
+}
+
 /* Parses "value:score value:score ..." into r's points. */
 static int parsePoints(const char *z, struct qc_rule *r, char *zErr,
                        size_t nErr)
@@ -172,18 +182,13 @@ static int ruleKey(struct qc_profile *p, const char *zName, const char *zKey,
     snprintf(zErr, nErr, "unknown key '%s' in [metric %s]", zKey, zName);
     return -1;
   }
-  if(parseNum(zValue, pNum)) {
-    snprintf(zErr, nErr, "%s: '%s' is not a number", zKey, zValue);
-    return -1;
-  }
-  return 0;
+  return setNum(zKey, zValue, pNum, zErr, nErr);
 }
 
 /* One key of [profile]. */
 static int profileKey(struct qc_profile *p, const char *zKey,
                       const char *zValue, char *zErr, size_t nErr)
 {
-  int n;
   if(strcmp(zKey, "name") == 0) {
     if(zValue[0] == 0 || strlen(zValue) >= sizeof(p->zName)) {
       snprintf(zErr, nErr, "name: 1 to %zu characters", sizeof(p->zName) - 1);
@@ -192,24 +197,26 @@ static int profileKey(struct qc_profile *p, const char *zKey,
     memcpy(p->zName, zValue, strlen(zValue) + 1);
     return 0;
   }
-  if(strcmp(zKey, "modalities") == 0) {
-    n = splitList(zValue, &p->azModality[0][0], QC_PROFILE_LIST_MAX,
-                  sizeof(p->azModality[0]), zErr, nErr);
-    p->nModality = n < 0 ? 0 : n;
-    return n < 0 ? -1 : 0;
-  }
-  if(strcmp(zKey, "sop_classes") == 0) {
-    n = splitList(zValue, &p->azSopClass[0][0], QC_PROFILE_LIST_MAX,
-                  sizeof(p->azSopClass[0]), zErr, nErr);
-    p->nSopClass = n < 0 ? 0 : n;
-    return n < 0 ? -1 : 0;
-  }
-  if(strcmp(zKey, "body_parts") == 0) {
-    n = splitList(zValue, &p->azBodyPart[0][0], QC_PROFILE_LIST_MAX,
-                  sizeof(p->azBodyPart[0]), zErr, nErr);
-    p->nBodyPart = n < 0 ? 0 : n;
-    return n < 0 ? -1 : 0;
-  }
+  const struct {
+    const char *zKey; /* The list's key */
+    char *a;          /* Its entries, nSize bytes apart */
+    int32_t *pn;      /* Its count */
+    size_t nSize;     /* Bytes of an entry */
+  } aList[] = {
+      {"modalities", &p->azModality[0][0], &p->nModality,
+       sizeof(p->azModality[0])},
+      {"sop_classes", &p->azSopClass[0][0], &p->nSopClass,
+       sizeof(p->azSopClass[0])},
+      {"body_parts", &p->azBodyPart[0][0], &p->nBodyPart,
+       sizeof(p->azBodyPart[0])},
+  };
+  for(size_t i = 0; i < sizeof(aList) / sizeof(aList[0]); i++)
+    if(strcmp(zKey, aList[i].zKey) == 0) {
+      int n = splitList(zValue, aList[i].a, QC_PROFILE_LIST_MAX,
+                        aList[i].nSize, zErr, nErr);
+      *aList[i].pn = n < 0 ? 0 : n;
+      return n < 0 ? -1 : 0;
+    }
   if(strcmp(zKey, "description") == 0 || strcmp(zKey, "provenance") == 0)
     return 0;
   double *pNum =
@@ -221,11 +228,7 @@ static int profileKey(struct qc_profile *p, const char *zKey,
     snprintf(zErr, nErr, "unknown key '%s' in [profile]", zKey);
     return -1;
   }
-  if(parseNum(zValue, pNum)) {
-    snprintf(zErr, nErr, "%s: '%s' is not a number", zKey, zValue);
-    return -1;
-  }
-  return 0;
+  return setNum(zKey, zValue, pNum, zErr, nErr);
 }
 
 /* One key of [params]. */
@@ -240,10 +243,8 @@ static int paramKey(struct qc_profile *p, const char *zKey, const char *zValue,
              QC_PROFILE_PARAM_MAX, sizeof(p->aParam[0].zName) - 1);
     return -1;
   }
-  if(parseNum(zValue, &p->aParam[p->nParam].value)) {
-    snprintf(zErr, nErr, "%s: '%s' is not a number", zKey, zValue);
+  if(setNum(zKey, zValue, &p->aParam[p->nParam].value, zErr, nErr))
     return -1;
-  }
   memcpy(p->aParam[p->nParam++].zName, zKey, strlen(zKey) + 1);
   return 0;
 }

@@ -21,11 +21,15 @@ case "$MODE" in
 esac
 
 # Build and run dependencies (DESIGN.md: DCMTK, OpenJPEG, SQLite, cmocka,
-# cJSON, inih, libpng: the tests read the PNG reference images); the DCMTK and OpenJPEG command-line tools are the independent
-# decoders the tests and the benchmark compare against.
+# cJSON, inih, libpng for thumbnails and the tests' PNG reference images,
+# libcurl and libcrypto for webhooks, libmicrohttpd for the console); the
+# DCMTK and OpenJPEG command-line tools are the independent decoders the
+# tests and the benchmark compare against; chromium, its driver and
+# Selenium open the console and the reports in the browser tests.
 PKGS="cmake make gcc g++ pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev
 libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev libinih-dev
-libpng-dev python3"
+libpng-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev python3
+chromium chromium-driver python3-selenium"
 
 missing=""
 for p in $PKGS; do

@@ -167,6 +167,45 @@ static const struct migration aMigration[] = {
      " GROUP BY i.study_instance_uid;"
      /* STORE_APPLICATION_ID, "DCQC" */
      "PRAGMA application_id = 1145262403;"},
+    {"create alert deliveries and acknowledgments",
+     /* One row per (alert, channel): each channel (webhook, exec hook,
+    * log, a routed [alert NAME] section) delivers an alert once, at
+    * least once.  state 'failed' means given up after the retry time
+    * limit.  alerts.delivered_at is set once every channel that routes
+    * the alert is 'delivered' or 'failed'. */
+     "CREATE TABLE alert_deliveries ("
+     " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+     " channel TEXT NOT NULL,"
+     " state TEXT NOT NULL"
+     "  CHECK (state IN ('pending','delivered','failed')),"
+     " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+     " next_at TEXT NOT NULL,"
+     " last_error TEXT,"
+     " delivered_at TEXT,"
+     " PRIMARY KEY (alert_id, channel)"
+     ") WITHOUT ROWID;"
+     /* A technician's acknowledgment of a flagged image or study:
+    * 'retaken' or 'accepted' (as is), with an optional comment and
+    * name.  Several may exist; the latest counts. */
+     "CREATE TABLE acks ("
+     " id INTEGER PRIMARY KEY,"
+     " instance_id INTEGER REFERENCES instances(id) ON DELETE CASCADE,"
+     " study_instance_uid TEXT,"
+     " action TEXT NOT NULL CHECK (action IN ('retaken','accepted')),"
+     " comment TEXT,"
+     " by_name TEXT,"
+     " created_at TEXT NOT NULL,"
+     " CHECK ((instance_id IS NULL) <> (study_instance_uid IS NULL))"
+     ");"
+     "CREATE INDEX acks_instance ON acks(instance_id)"
+     " WHERE instance_id IS NOT NULL;"
+     "CREATE INDEX acks_study ON acks(study_instance_uid)"
+     " WHERE study_instance_uid IS NOT NULL;"
+     /* The console and the reports list flagged verdicts newest first. */
+     "CREATE INDEX verdicts_flagged ON verdicts(decided_at)"
+     " WHERE verdict IN ('warn','retake');"
+     "CREATE INDEX studies_flagged ON studies(completed_at)"
+     " WHERE verdict IN ('warn','retake');"},
 };
 
 /* The number in the last migration must be the header's. */

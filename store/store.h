@@ -199,6 +199,9 @@ int store_verdict_put(store *pStore, int64_t iInstance, const char *zVerdict,
 
 /* ---- Clock ---------------------------------------------------------- */
 
+/* Bytes that hold any time the store writes, with its terminator. */
+#define STORE_TIME_TEXT 32
+
 /* Times written by the functions below (queue, studies, alerts) are UTC
  * ISO-8601 with milliseconds, "2026-11-27T14:00:00.123Z", so that text
  * order is time order.  store_clock_set() fixes "now" on this handle to
@@ -593,6 +596,192 @@ int store_metrics_each(store *pStore, int64_t iInstance,
                                     double value, const char *zUnit,
                                     int iFrame),
                        void *pCtx);
+
+/* ---- Alert delivery (schema version 3) ------------------------------ */
+
+/* One alert of the outbox with what a technician needs to act on it, as
+ * the delivery channels send it.  Strings are owned by the store and
+ * valid only during the callback; NULL when absent.  A study alert has
+ * no instance (iInstance 0, zSeries/zSop NULL, hasQuality 0); its
+ * station, operator, accession, body part and calling AE are those of
+ * the study's first received instance. */
+struct store_alert {
+  int64_t iId;              /* Alert row id, >= 1 */
+  const char *zKind;        /* "image" or "study" */
+  int64_t iInstance;        /* Instance row id; 0 for a study alert */
+  const char *zStudyUid;    /* Study Instance UID */
+  const char *zSeriesUid;   /* Series Instance UID (image alerts) */
+  const char *zSopUid;      /* SOP Instance UID (image alerts) */
+  const char *zModality;    /* Modality */
+  const char *zBodyPart;    /* Body Part Examined */
+  const char *zStation;     /* Station Name */
+  const char *zOperator;    /* Operators' Name */
+  const char *zAccession;   /* Accession Number */
+  const char *zInstitution; /* Institution Name */
+  const char *zCallingAet;  /* Calling AE title that sent it */
+  const char *zVerdict;     /* "retake" (the outbox holds retakes) */
+  const char *zReasonsJson; /* JSON array of sentences, "[]" if none */
+  int hasQuality;           /* 1 when quality holds a value */
+  double quality;           /* Image quality 0..100 */
+  const char *zCreatedAt;   /* When the alert was raised, UTC ISO-8601 */
+  const char *zReceivedAt;  /* Arrival of the image (image alert) or of
+                               the study's latest image, UTC ISO-8601 */
+};
+
+/* Calls xEach for each alert not yet settled (alerts.delivered_at NULL),
+ * oldest first, at most nMax (>= 1) of them.  Return non-zero from the
+ * callback to stop; it may call store_delivery_get() on the same
+ * handle.  Returns STORE_OK, STORE_MISUSE or the failure.
+ * Tests: tests/unit/test_store_alerts.c */
+int store_alerts_unsettled(store *pStore, int nMax,
+                           int (*xEach)(void *pCtx,
+                                        const struct store_alert *pAlert),
+                           void *pCtx);
+
+/* Calls xEach once for alert iAlert, settled or not.  Returns
+ * STORE_NOTFOUND when there is no such alert. */
+int store_alert_get(store *pStore, int64_t iAlert,
+                    int (*xEach)(void *pCtx, const struct store_alert *pAlert),
+                    void *pCtx);
+
+/* Delivery states of one (alert, channel). */
+enum store_delivery_state {
+  STORE_DELIVERY_PENDING = 0,   /* Not yet delivered; due at zNextAt */
+  STORE_DELIVERY_DELIVERED = 1, /* Delivered (the channel said so) */
+  STORE_DELIVERY_FAILED = 2     /* Given up: retried past the limit */
+};
+
+/* One channel's record of one alert. */
+struct store_delivery {
+  int state;                     /* enum store_delivery_state */
+  int64_t nAttempts;             /* Tries so far */
+  char zNextAt[STORE_TIME_TEXT]; /* Next try not before, UTC ISO-8601 */
+  char zFirstAt[STORE_TIME_TEXT]; /* First try, "" if never tried */
+};
+
+/* Reads the record of alert iAlert on channel zChannel into *pOut.
+ * Returns STORE_NOTFOUND (leaving *pOut alone) when the channel never
+ * tried it, STORE_OK, STORE_MISUSE or the failure. */
+int store_delivery_get(store *pStore, int64_t iAlert, const char *zChannel,
+                       struct store_delivery *pOut /* OUT */);
+
+/* Records one try of channel zChannel on alert iAlert: zError NULL means
+ * delivered (state delivered, delivered_at now); otherwise attempts + 1,
+ * last_error zError, and either next_at = now + retryAfter seconds
+ * (state pending) or, when retryAfter < 0, state failed (given up).
+ * Creates the record on the first try.  A delivered or failed record is
+ * left as it is (STORE_OK).  Joins an open transaction (use it through
+ * store_writer_run() in the node).  Returns STORE_OK, STORE_MISUSE,
+ * STORE_ERR_CONSTRAINT when the alert does not exist, or the failure. */
+int store_delivery_record(store *pStore, int64_t iAlert, const char *zChannel,
+                          const char *zError, double retryAfter);
+
+/* Settles alert iAlert: delivered_at = now, so that
+ * store_alerts_unsettled() no longer lists it.  Call it once every
+ * channel that routes the alert has delivered or given up.  Returns
+ * STORE_OK (also when already settled), STORE_NOTFOUND or the failure. */
+int store_alert_settle(store *pStore, int64_t iAlert);
+
+/* Writes the number of (alert, channel) records given up (failed) and of
+ * those still pending after at least one failed try (retrying).  Either
+ * pointer may be NULL. */
+int store_delivery_counts(store *pStore, int64_t *pnFailed /* OUT */,
+                          int64_t *pnRetrying /* OUT */);
+
+/* ---- Acknowledgments ------------------------------------------------ */
+
+/* Records a technician's acknowledgment of a flagged image (iInstance
+ * >= 1, zStudyUid NULL) or study (iInstance 0, zStudyUid set): zAction
+ * "retaken" or "accepted"; zComment and zBy may be NULL (each at most
+ * 1000 bytes, else STORE_MISUSE).  created_at now.  Writes the row id to
+ * *piId (may be NULL).  Returns STORE_OK, STORE_MISUSE (bad argument),
+ * STORE_NOTFOUND when the instance or study does not exist, or the
+ * failure.  Tests: tests/unit/test_store_alerts.c */
+int store_ack_put(store *pStore, int64_t iInstance, const char *zStudyUid,
+                  const char *zAction, const char *zComment, const char *zBy,
+                  int64_t *piId /* OUT, may be NULL */);
+
+/* ---- Flagged images and studies (console, reports) ------------------ */
+
+/* One image or study whose verdict is warn or retake, with its latest
+ * acknowledgment.  Strings owned by the store, valid during the
+ * callback; NULL when absent. */
+struct store_flagged {
+  const char *zKind;        /* "image" or "study" */
+  int64_t iInstance;        /* Instance row id; 0 for a study */
+  const char *zStudyUid;    /* Study Instance UID */
+  const char *zSeriesUid;   /* Series Instance UID (images) */
+  const char *zSopUid;      /* SOP Instance UID (images) */
+  const char *zModality;    /* Modality */
+  const char *zBodyPart;    /* Body Part Examined */
+  const char *zStation;     /* Station Name (a study: first instance's) */
+  const char *zOperator;    /* Operators' Name (likewise) */
+  const char *zAccession;   /* Accession Number (likewise) */
+  const char *zVerdict;     /* "warn" or "retake" */
+  int hasQuality;           /* 1 when quality holds a value (images) */
+  double quality;           /* Quality 0..100 */
+  const char *zReasonsJson; /* JSON array of sentences */
+  const char *zAt;          /* Verdict time: decided_at of an image,
+                               completed_at of a study, UTC ISO-8601 */
+  const char *zReceivedAt;  /* Arrival (image) / last arrival (study) */
+  const char *zFilePath;    /* Archive path of the image, or of the
+                               study's worst image, for a thumbnail */
+  int64_t iThumbInstance;   /* Instance whose file zFilePath is */
+  int64_t iAlert;           /* Its alert row id, 0 when none (warn) */
+  const char *zAckAction;   /* Latest acknowledgment: "retaken",
+                               "accepted", or NULL when none */
+  const char *zAckComment;  /* Its comment, NULL when none */
+  const char *zAckBy;       /* Who, NULL when not given */
+  const char *zAckAt;       /* When, UTC ISO-8601 */
+};
+
+/* Calls xEach for each flagged image and study whose verdict time lies
+ * in [zFrom, zTo) (either NULL: open), newest first (by verdict time,
+ * then kind, then id), at most nMax (>= 1).  Times are read as
+ * store_studies_list() reads zSince.  Returns STORE_OK, STORE_MISUSE (a
+ * time that is not a time, nMax < 1, NULL xEach) or the failure.
+ * Tests: tests/unit/test_store_report.c */
+int store_flagged_list(store *pStore, const char *zFrom, const char *zTo,
+                       int nMax,
+                       int (*xEach)(void *pCtx,
+                                    const struct store_flagged *pRow),
+                       void *pCtx);
+
+/* ---- Counts for /metrics and reports --------------------------------- */
+
+/* Calls xEach(pCtx, modality, verdict, n) for each (modality, verdict)
+ * pair among all instance verdicts (modality "" when unknown).  Returns
+ * STORE_OK or the failure. */
+int store_verdict_counts(store *pStore,
+                         int (*xEach)(void *pCtx, const char *zModality,
+                                      const char *zVerdict, int64_t n),
+                         void *pCtx);
+
+/* One received image, for the nightly report.  Strings owned by the
+ * store, valid during the callback; NULL when absent. */
+struct store_report_image {
+  int64_t iInstance;        /* Instance row id */
+  const char *zStudyUid;    /* Study Instance UID */
+  const char *zModality;    /* Modality */
+  const char *zStation;     /* Station Name */
+  const char *zOperator;    /* Operators' Name */
+  const char *zReceivedAt;  /* Arrival, UTC ISO-8601 */
+  const char *zVerdict;     /* "pass", "warn", "retake", "unscored",
+                               "error", or NULL when not scored yet */
+  int hasQuality;           /* 1 when quality holds a value */
+  double quality;           /* Quality 0..100 */
+  const char *zStudyVerdict; /* Its study's verdict: "pending", "pass",
+                                "warn", "retake", "unscored"; NULL when
+                                the study has no row */
+};
+
+/* Calls xEach for each instance received in [zFrom, zTo) (either NULL:
+ * open), oldest first.  Returns STORE_OK, STORE_MISUSE or the failure.
+ * Tests: tests/unit/test_store_report.c */
+int store_report_images(store *pStore, const char *zFrom, const char *zTo,
+                        int (*xEach)(void *pCtx,
+                                     const struct store_report_image *pRow),
+                        void *pCtx);
 
 /* The application_id of a dicomqc database ("DCQC"), set by schema
  * version 2.  store_open() refuses a file with another application_id,

@@ -175,7 +175,7 @@ static void test_store_open_memory_version_equals_migration_count(void **state)
   assert_int_equal(sqlInt(storeDb(pStore),
                           "SELECT count(*) FROM "
                           "sqlite_master WHERE type = 'table'"),
-                   6);
+                   8);
   assert_int_equal(sqlInt(storeDb(pStore), "PRAGMA application_id"),
                    STORE_APPLICATION_ID);
 }
@@ -311,7 +311,7 @@ static void test_store_open_version_1_upgrades_in_place(void **state)
   makeOldDatabase(pTmp->zPath, 1);
   assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
   db = storeDb(pStore);
-  assert_int_equal(sqlInt(db, "PRAGMA user_version"), 2);
+  assert_int_equal(sqlInt(db, "PRAGMA user_version"), 3);
   assert_int_equal(sqlInt(db, "PRAGMA application_id"), STORE_APPLICATION_ID);
   assert_int_equal(instanceCount(pStore), 1);
   /* The instance's study exists, open, never queued. */

@@ -656,7 +656,6 @@ struct store_delivery {
   int state;                     /* enum store_delivery_state */
   int64_t nAttempts;             /* Tries so far */
   char zNextAt[STORE_TIME_TEXT]; /* Next try not before, UTC ISO-8601 */
-  char zFirstAt[STORE_TIME_TEXT]; /* First try, "" if never tried */
 };
 
 /* Reads the record of alert iAlert on channel zChannel into *pOut.
@@ -665,9 +664,9 @@ struct store_delivery {
 int store_delivery_get(store *pStore, int64_t iAlert, const char *zChannel,
                        struct store_delivery *pOut /* OUT */);
 
-/* Records one try of channel zChannel on alert iAlert: zError NULL means
- * delivered (state delivered, delivered_at now); otherwise attempts + 1,
- * last_error zError, and either next_at = now + retryAfter seconds
+/* Records one try of channel zChannel on alert iAlert (attempts + 1):
+ * zError NULL means delivered (state delivered, delivered_at now);
+ * otherwise last_error zError, and either next_at = now + retryAfter seconds
  * (state pending) or, when retryAfter < 0, state failed (given up).
  * Creates the record on the first try.  A delivered or failed record is
  * left as it is (STORE_OK).  Joins an open transaction (use it through

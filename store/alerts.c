@@ -109,24 +109,32 @@ static int eachAlert(store *p, sqlite3_stmt *pStmt, int isOne,
   return isOne && nRow == 0 ? STORE_NOTFOUND : STORE_OK;
 }
 
-int store_alerts_unsettled(store *p, int nMax,
-                           int (*xEach)(void *, const struct store_alert *),
-                           void *pCtx)
+int store_alerts_due(store *p, const char *zChannel, int nMax,
+                     int (*xEach)(void *, const struct store_alert *),
+                     void *pCtx)
 {
-  static const char zOp[] = "store_alerts_unsettled";
-  char zSql[sizeof(zAlertSelect) + 96];
+  static const char zOp[] = "store_alerts_due";
+  char zSql[sizeof(zAlertSelect) + 320];
+  char zNow[STORE_TIME_MAX];
   sqlite3_stmt *pStmt = NULL;
   int rc = storeCheck(p);
   if(rc != STORE_OK)
     return rc;
   if(xEach == NULL || nMax < 1)
     return storeErr(p, STORE_MISUSE, "%s: NULL callback or nMax < 1", zOp);
+  storeNow(p, zNow);
   snprintf(zSql, sizeof(zSql),
-           "%s WHERE a.delivered_at IS NULL ORDER BY a.id LIMIT ?1",
+           "%s WHERE a.delivered_at IS NULL AND (?2 IS NULL OR NOT EXISTS"
+           " (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id"
+           "  AND d.channel = ?2 AND (d.state <> 'pending'"
+           "  OR d.next_at > ?3)))"
+           " ORDER BY a.id LIMIT ?1",
            zAlertSelect);
   rc = prepare(p, zSql, zOp, &pStmt);
   if(rc == STORE_OK) {
     sqlite3_bind_int(pStmt, 1, nMax);
+    storeBindText(pStmt, 2, zChannel);
+    storeBindText(pStmt, 3, zNow);
     rc = eachAlert(p, pStmt, 0, xEach, pCtx, zOp);
   }
   sqlite3_finalize(pStmt);

@@ -628,15 +628,17 @@ struct store_alert {
                                the study's latest image, UTC ISO-8601 */
 };
 
-/* Calls xEach for each alert not yet settled (alerts.delivered_at NULL),
- * oldest first, at most nMax (>= 1) of them.  Return non-zero from the
- * callback to stop; it may call store_delivery_get() on the same
- * handle.  Returns STORE_OK, STORE_MISUSE or the failure.
+/* Calls xEach for each alert not yet settled (alerts.delivered_at NULL)
+ * that channel zChannel still has to try now: it never tried it, or its
+ * record is pending and due (next try at or before now).  zChannel NULL
+ * lists every unsettled alert.  Oldest first, at most nMax (>= 1).
+ * Return non-zero from the callback to stop; it may call
+ * store_delivery_get() on the same handle.  Returns STORE_OK,
+ * STORE_MISUSE or the failure.
  * Tests: tests/unit/test_store_alerts.c */
-int store_alerts_unsettled(store *pStore, int nMax,
-                           int (*xEach)(void *pCtx,
-                                        const struct store_alert *pAlert),
-                           void *pCtx);
+int store_alerts_due(store *pStore, const char *zChannel, int nMax,
+                     int (*xEach)(void *pCtx, const struct store_alert *pAlert),
+                     void *pCtx);
 
 /* Calls xEach once for alert iAlert, settled or not.  Returns
  * STORE_NOTFOUND when there is no such alert. */
@@ -676,9 +678,10 @@ int store_delivery_record(store *pStore, int64_t iAlert, const char *zChannel,
                           const char *zError, double retryAfter);
 
 /* Settles alert iAlert: delivered_at = now, so that
- * store_alerts_unsettled() no longer lists it.  Call it once every
+ * store_alerts_due() no longer lists it.  Call it once every
  * channel that routes the alert has delivered or given up.  Returns
- * STORE_OK (also when already settled), STORE_NOTFOUND or the failure. */
+ * STORE_OK (also when already settled), STORE_NOTFOUND or the failure.
+ * store_alerts_due() no longer lists it. */
 int store_alert_settle(store *pStore, int64_t iAlert);
 
 /* Writes the number of (alert, channel) records given up (failed) and of

@@ -104,7 +104,7 @@ static void test_store_alerts_image_and_study_fields(void **state)
   setClock(pStore, T0);
   int64_t iA = receiveScored(pStore, "1.2.3.1", "ROOM1", "retake", 12.5);
   receiveScored(pStore, "1.2.3.2", "ROOM2", "pass", 80.0);
-  assert_int_equal(store_alerts_unsettled(pStore, 10, onAlert, &s), STORE_OK);
+  assert_int_equal(store_alerts_due(pStore, NULL, 10, onAlert, &s), STORE_OK);
   assert_int_equal(s.n, 1);
   assert_string_equal(s.zKind, "image");
   assert_int_equal(s.iInstance, iA);
@@ -123,7 +123,7 @@ static void test_store_alerts_image_and_study_fields(void **state)
   assert_int_equal(store_studies_close_idle(pStore, 60.0, NULL, NULL),
                    STORE_OK);
   memset(&s, 0, sizeof s);
-  assert_int_equal(store_alerts_unsettled(pStore, 10, onAlert, &s), STORE_OK);
+  assert_int_equal(store_alerts_due(pStore, NULL, 10, onAlert, &s), STORE_OK);
   assert_int_equal(s.n, 2);
   assert_string_equal(s.zKind, "study");
   assert_int_equal(s.iInstance, 0);
@@ -135,7 +135,7 @@ static void test_store_alerts_image_and_study_fields(void **state)
 
   /* nMax bounds the list; get reads one; an unknown id is NOTFOUND. */
   memset(&s, 0, sizeof s);
-  assert_int_equal(store_alerts_unsettled(pStore, 1, onAlert, &s), STORE_OK);
+  assert_int_equal(store_alerts_due(pStore, NULL, 1, onAlert, &s), STORE_OK);
   assert_int_equal(s.n, 1);
   int64_t iFirst = s.aId[0];
   memset(&s, 0, sizeof s);
@@ -143,7 +143,7 @@ static void test_store_alerts_image_and_study_fields(void **state)
   assert_int_equal(s.n, 1);
   assert_string_equal(s.zKind, "image");
   assert_int_equal(store_alert_get(pStore, 999, onAlert, &s), STORE_NOTFOUND);
-  assert_int_equal(store_alerts_unsettled(pStore, 0, onAlert, &s),
+  assert_int_equal(store_alerts_due(pStore, NULL, 0, onAlert, &s),
                    STORE_MISUSE);
 }
 
@@ -154,7 +154,7 @@ static void test_store_delivery_retry_deliver_settle(void **state)
   struct seen s = {0};
   setClock(pStore, T0);
   receiveScored(pStore, "1.2.3.1", "ROOM1", "retake", 10.0);
-  assert_int_equal(store_alerts_unsettled(pStore, 10, onAlert, &s), STORE_OK);
+  assert_int_equal(store_alerts_due(pStore, NULL, 10, onAlert, &s), STORE_OK);
   int64_t iAlert = s.aId[0];
 
   assert_int_equal(store_delivery_get(pStore, iAlert, "webhook", &d),
@@ -168,6 +168,19 @@ static void test_store_delivery_retry_deliver_settle(void **state)
   assert_int_equal(d.state, STORE_DELIVERY_PENDING);
   assert_int_equal(d.nAttempts, 1);
   assert_string_equal(d.zNextAt, "2026-11-27T14:00:02.000Z");
+  /* Not due for the webhook before 14:00:02, due for another channel. */
+  memset(&s, 0, sizeof s);
+  assert_int_equal(store_alerts_due(pStore, "webhook", 10, onAlert, &s),
+                   STORE_OK);
+  assert_int_equal(s.n, 0);
+  assert_int_equal(store_alerts_due(pStore, "exec", 10, onAlert, &s),
+                   STORE_OK);
+  assert_int_equal(s.n, 1);
+  setClock(pStore, "2026-11-27T14:00:02.000Z");
+  memset(&s, 0, sizeof s);
+  assert_int_equal(store_alerts_due(pStore, "webhook", 10, onAlert, &s),
+                   STORE_OK);
+  assert_int_equal(s.n, 1);
   int64_t nFailed = -1, nRetrying = -1;
   assert_int_equal(store_delivery_counts(pStore, &nFailed, &nRetrying),
                    STORE_OK);
@@ -185,6 +198,10 @@ static void test_store_delivery_retry_deliver_settle(void **state)
                    STORE_OK);
   assert_int_equal(d.state, STORE_DELIVERY_DELIVERED);
   assert_int_equal(d.nAttempts, 2);
+  memset(&s, 0, sizeof s);
+  assert_int_equal(store_alerts_due(pStore, "webhook", 10, onAlert, &s),
+                   STORE_OK);
+  assert_int_equal(s.n, 0); /* delivered: never due again */
   assert_int_equal(tsu_int(storeDb(pStore),
                            "SELECT count(*) FROM alert_deliveries"
                            " WHERE delivered_at = "
@@ -207,7 +224,7 @@ static void test_store_delivery_retry_deliver_settle(void **state)
   assert_int_equal(store_alert_settle(pStore, iAlert), STORE_OK);
   assert_int_equal(store_alert_settle(pStore, iAlert), STORE_OK);
   memset(&s, 0, sizeof s);
-  assert_int_equal(store_alerts_unsettled(pStore, 10, onAlert, &s), STORE_OK);
+  assert_int_equal(store_alerts_due(pStore, NULL, 10, onAlert, &s), STORE_OK);
   assert_int_equal(s.n, 0);
   assert_int_equal(store_alert_settle(pStore, 999), STORE_NOTFOUND);
 

@@ -190,6 +190,7 @@ int store_delivery_get(store *p, int64_t iAlert, const char *zChannel,
     pOut->state =
         zState && strcmp(zState, "delivered") == 0 ? STORE_DELIVERY_DELIVERED
         : zState && strcmp(zState, "failed") == 0  ? STORE_DELIVERY_FAILED
+        : zState && strcmp(zState, "skipped") == 0 ? STORE_DELIVERY_SKIPPED
                                                    : STORE_DELIVERY_PENDING;
     pOut->nAttempts = sqlite3_column_int64(pStmt, 1);
     snprintf(pOut->zNextAt, sizeof(pOut->zNextAt), "%s", zNext ? zNext : "");
@@ -204,18 +205,20 @@ int store_delivery_get(store *p, int64_t iAlert, const char *zChannel,
   return rc;
 }
 
-int store_delivery_record(store *p, int64_t iAlert, const char *zChannel,
-                          const char *zError, double retryAfter)
+/* The record of one try (zState delivered, pending or failed, attempts
+ * + 1) or of a skip (zState skipped, no attempt). */
+static int putDelivery(store *p, int64_t iAlert, const char *zChannel,
+                       const char *zState, const char *zError,
+                       double retryAfter, const char *zOp)
 {
-  static const char zOp[] = "store_delivery_record";
   static const char zSql[] =
       "INSERT INTO alert_deliveries(alert_id, channel, state, attempts,"
       " next_at, last_error, delivered_at)"
-      " VALUES (?1, ?2, ?3, 1,"
+      " VALUES (?1, ?2, ?3, ?3 <> 'skipped',"
       "  strftime('%Y-%m-%dT%H:%M:%fZ', ?4, ?5), ?6,"
       "  CASE WHEN ?3 = 'delivered' THEN ?4 END)"
       " ON CONFLICT(alert_id, channel) DO UPDATE SET"
-      "  state = excluded.state, attempts = attempts + 1,"
+      "  state = excluded.state, attempts = attempts + excluded.attempts,"
       "  next_at = excluded.next_at,"
       "  last_error = COALESCE(excluded.last_error, last_error),"
       "  delivered_at = excluded.delivered_at"
@@ -241,10 +244,7 @@ int store_delivery_record(store *p, int64_t iAlert, const char *zChannel,
   if(b == SQLITE_OK)
     b = storeBindText(pStmt, 2, zChannel);
   if(b == SQLITE_OK)
-    b = storeBindText(pStmt, 3,
-                      zError == NULL   ? "delivered"
-                      : retryAfter < 0 ? "failed"
-                                       : "pending");
+    b = storeBindText(pStmt, 3, zState);
   if(b == SQLITE_OK)
     b = storeBindText(pStmt, 4, zNow);
   if(b == SQLITE_OK)
@@ -255,6 +255,22 @@ int store_delivery_record(store *p, int64_t iAlert, const char *zChannel,
                      (long long)iAlert, zChannel);
   sqlite3_finalize(pStmt);
   return rc;
+}
+
+int store_delivery_record(store *p, int64_t iAlert, const char *zChannel,
+                          const char *zError, double retryAfter)
+{
+  return putDelivery(p, iAlert, zChannel,
+                     zError == NULL   ? "delivered"
+                     : retryAfter < 0 ? "failed"
+                                      : "pending",
+                     zError, retryAfter, "store_delivery_record");
+}
+
+int store_delivery_skip(store *p, int64_t iAlert, const char *zChannel)
+{
+  return putDelivery(p, iAlert, zChannel, "skipped", NULL, 0.0,
+                     "store_delivery_skip");
 }
 
 int store_alert_settle(store *p, int64_t iAlert)

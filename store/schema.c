@@ -171,13 +171,13 @@ static const struct migration aMigration[] = {
      /* One row per (alert, channel): each channel (webhook, exec hook,
     * log, a routed [alert NAME] section) delivers an alert once, at
     * least once.  state 'failed' means given up after the retry time
-    * limit.  alerts.delivered_at is set once every channel that routes
+    * limit, 'skipped' that the channel's routes exclude the alert.  alerts.delivered_at is set once every channel that routes
     * the alert is 'delivered' or 'failed'. */
      "CREATE TABLE alert_deliveries ("
      " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
      " channel TEXT NOT NULL,"
      " state TEXT NOT NULL"
-     "  CHECK (state IN ('pending','delivered','failed')),"
+     "  CHECK (state IN ('pending','delivered','failed','skipped')),"
      " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
      " next_at TEXT NOT NULL,"
      " last_error TEXT,"

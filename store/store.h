@@ -650,7 +650,8 @@ int store_alert_get(store *pStore, int64_t iAlert,
 enum store_delivery_state {
   STORE_DELIVERY_PENDING = 0,   /* Not yet delivered; due at zNextAt */
   STORE_DELIVERY_DELIVERED = 1, /* Delivered (the channel said so) */
-  STORE_DELIVERY_FAILED = 2     /* Given up: retried past the limit */
+  STORE_DELIVERY_FAILED = 2,    /* Given up: retried past the limit */
+  STORE_DELIVERY_SKIPPED = 3    /* Not for this channel (its routes) */
 };
 
 /* One channel's record of one alert. */
@@ -677,11 +678,16 @@ int store_delivery_get(store *pStore, int64_t iAlert, const char *zChannel,
 int store_delivery_record(store *pStore, int64_t iAlert, const char *zChannel,
                           const char *zError, double retryAfter);
 
+/* Records that channel zChannel's routes exclude alert iAlert (state
+ * skipped, no attempt), so that store_alerts_due() no longer offers it
+ * to that channel.  A record that exists already is left as it is.
+ * Returns as store_delivery_record() does. */
+int store_delivery_skip(store *pStore, int64_t iAlert, const char *zChannel);
+
 /* Settles alert iAlert: delivered_at = now, so that
  * store_alerts_due() no longer lists it.  Call it once every
  * channel that routes the alert has delivered or given up.  Returns
- * STORE_OK (also when already settled), STORE_NOTFOUND or the failure.
- * store_alerts_due() no longer lists it. */
+ * STORE_OK (also when already settled), STORE_NOTFOUND or the failure. */
 int store_alert_settle(store *pStore, int64_t iAlert);
 
 /* Writes the number of (alert, channel) records given up (failed) and of

@@ -220,6 +220,20 @@ static void test_store_delivery_retry_deliver_settle(void **state)
   assert_int_equal(nFailed, 1);
   assert_int_equal(nRetrying, 0);
 
+  /* A channel whose routes exclude the alert skips it: no attempt, not
+   * offered again, not counted as a failure. */
+  assert_int_equal(store_delivery_skip(pStore, iAlert, "ward3"), STORE_OK);
+  assert_int_equal(store_delivery_get(pStore, iAlert, "ward3", &d), STORE_OK);
+  assert_int_equal(d.state, STORE_DELIVERY_SKIPPED);
+  assert_int_equal(d.nAttempts, 0);
+  memset(&s, 0, sizeof s);
+  assert_int_equal(store_alerts_due(pStore, "ward3", 10, onAlert, &s),
+                   STORE_OK);
+  assert_int_equal(s.n, 0);
+  assert_int_equal(store_delivery_counts(pStore, &nFailed, &nRetrying),
+                   STORE_OK);
+  assert_int_equal(nFailed, 1);
+
   /* Settled: no longer listed, settling again is harmless. */
   assert_int_equal(store_alert_settle(pStore, iAlert), STORE_OK);
   assert_int_equal(store_alert_settle(pStore, iAlert), STORE_OK);

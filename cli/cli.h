@@ -10,6 +10,7 @@
 #ifndef DICOMQC_CLI_H
 #define DICOMQC_CLI_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -245,6 +246,21 @@ void cli_log(const char *zLevel, const char *zFmt, ...)
  * zBuf. */
 const char *cli_logq(char *zBuf, size_t nBuf, const char *z);
 
+/* One alert delivery channel of the node (alerts.c): the log, the
+ * --webhook and --alert-exec flags, or an INI section [alert NAME] that
+ * routes some alerts to a webhook or a program.  Empty strings mean
+ * unset; an empty filter list matches everything. */
+#define CLI_MAX_CHANNELS 16
+struct cli_channel {
+  char zName[64];         /* "log", "webhook", "exec", or NAME */
+  char zUrl[1024];        /* Webhook URL (http/https), "" for exec/log */
+  char zSecretFile[1024]; /* File holding the HMAC key, "" = unsigned */
+  char zExec[1024];       /* Program run with the JSON on stdin */
+  char zStations[1024];   /* Station names, comma-separated */
+  char zModalities[256];  /* Modalities, comma-separated */
+  char zKinds[32];        /* "image", "study" or both */
+};
+
 /* Settings of `dicomqc serve` (config.c).  Sizes are bytes, times
  * seconds.  Empty zArchive/zDb mean DATA_DIR/archive and
  * DATA_DIR/dicomqc.db. */
@@ -264,6 +280,16 @@ struct cli_serve_cfg {
   uint32_t nAcseTimeout;  /* Association negotiation timeout, s */
   uint32_t nDimseTimeout; /* Timeout between messages, s */
   uint32_t nMaxPdu;       /* Largest PDU received, bytes */
+  char zWebhook[1024];    /* --webhook URL, "" for none */
+  char zWebhookSecretFile[1024]; /* Its HMAC key's file, "" = unsigned */
+  char zAlertExec[1024];         /* --alert-exec PROGRAM, "" for none */
+  uint32_t nAlertTimeout;        /* One delivery try at most, s */
+  uint32_t nAlertRetryMax;       /* Longest wait between tries, s */
+  uint32_t nAlertGiveUp;         /* Give up this long after the alert, s */
+  char zHttp[300];               /* Console ADDR:PORT, or "off" */
+  char zConsoleUrl[1024];        /* Console link in alerts, "" = from zHttp */
+  struct cli_channel aChannel[CLI_MAX_CHANNELS]; /* [alert NAME] */
+  int nChannel;                                  /* Entries used in aChannel */
 };
 
 /* Fills *c with the defaults (port 11112, AE DICOMQC, ./dicomqc-data,
@@ -281,6 +307,85 @@ int cli_serve_cfg_flag(struct cli_serve_cfg *c, const char *zFlag,
 
 /* Prints one help entry per setting: flag, text, INI key. */
 void cli_serve_cfg_help(FILE *out);
+
+/* ---- The running node's counters, alerts and console ---------------- */
+
+/* Upper bounds, seconds, of the score latency histogram's buckets (the
+ * last bucket, +Inf, is implicit). */
+#define CLI_SCORE_BUCKETS 9
+extern const double cli_score_bucket_le[CLI_SCORE_BUCKETS];
+
+/* Counters shared by the node's threads (serve.c counts receptions and
+ * scores, alerts.c deliveries; console.c prints them on /metrics). */
+struct cli_stats {
+  atomic_long nReceived;      /* C-STOREs handed to us */
+  atomic_long nStored;        /* Of those, acknowledged with success */
+  atomic_long nScored;        /* Images scored by the workers */
+  atomic_long nDelivered;     /* Alert deliveries that succeeded */
+  atomic_long nDeliveryFails; /* Delivery tries that failed */
+  atomic_long aScoreBucket[CLI_SCORE_BUCKETS + 1]; /* Scores by latency
+                                                      (not cumulative) */
+  atomic_llong nScoreUsSum; /* Sum of score latencies, microseconds */
+};
+
+/* Adds one score that took `seconds` (decoding, measuring and judging
+ * one image) to the histogram. */
+void cli_stats_score(struct cli_stats *pStats, double seconds);
+
+/* Reads "[alert NAME]" key zKey = zValue into the channel NAME of c
+ * (created on its first key).  Returns 0, or -1 with zErr set. */
+int cli_channel_set(struct cli_serve_cfg *c, const char *zName,
+                    const char *zKey, const char *zValue, char *zErr,
+                    size_t nErr);
+
+/* The alert dispatcher (alerts.c): one thread per channel delivers the
+ * outbox at least once, with retries and backoff. */
+typedef struct cli_alerts cli_alerts;
+
+/* What the dispatcher needs from the node; pointers outlive it. */
+struct cli_alerts_cfg {
+  const struct cli_serve_cfg *pCfg; /* Channels, timeouts, AE title */
+  const char *zDb;                  /* Database file (read connections) */
+  store_writer *pWriter;            /* Records deliveries */
+  const char *zConsoleUrl;          /* Base of the console link */
+  struct cli_stats *pStats;         /* Counters */
+};
+
+/* Checks the channels (URLs, programs, secret files), then starts one
+ * thread per channel.  Returns 0 and sets *ppAlerts, or -1 with zErr set
+ * (nothing started). */
+int cli_alerts_start(const struct cli_alerts_cfg *pCfg, cli_alerts **ppAlerts,
+                     char *zErr, size_t nErr);
+
+/* Wakes the channels: a new alert is in the outbox.  Any thread. */
+void cli_alerts_wake(cli_alerts *pAlerts);
+
+/* Stops and joins the channel threads (a try in flight finishes or times
+ * out first) and frees them.  NULL is a no-op. */
+void cli_alerts_stop(cli_alerts *pAlerts);
+
+/* The live console (console.c): libmicrohttpd on pCfg->zHttp. */
+typedef struct cli_console cli_console;
+
+struct cli_console_cfg {
+  const char *zHttp;        /* "ADDR:PORT" */
+  const char *zDb;          /* Database file (its own read connection) */
+  store_writer *pWriter;    /* Records acknowledgments */
+  const char *zAet;         /* Our AE title, shown on the page */
+  struct cli_stats *pStats; /* Counters for /metrics */
+  const struct dicom_limits *pLimits; /* Decoding limits (thumbnails) */
+};
+
+/* Starts serving.  Returns 0 and sets *ppConsole, or -1 with zErr set
+ * (address in use, bad address, database). */
+int cli_console_start(const struct cli_console_cfg *pCfg,
+                      cli_console **ppConsole, char *zErr, size_t nErr);
+
+/* The port it listens on (useful with port 0). */
+unsigned cli_console_port(const cli_console *pConsole);
+
+/* Stops serving and frees it.  NULL is a no-op. */
+void cli_console_stop(cli_console *pConsole);
 
 /* Subcommands: argv[0] is the subcommand name.  Return an exit code. */
 int cli_score_main(int argc, char **argv);

@@ -73,6 +73,25 @@ static const struct {
      "timeout between messages of an association, seconds (60)"},
     {"max_pdu", "max-pdu", CFG_UINT, NUM(nMaxPdu), 131072, "BYTES",
      "largest PDU we receive, 4096..131072 (65536)"},
+    {"webhook", "webhook", CFG_STR, STR(zWebhook), 0, "URL",
+     "POST every alert as JSON to URL, http:// or https:// (none)"},
+    {"webhook_secret_file", "webhook-secret-file", CFG_STR,
+     STR(zWebhookSecretFile), 0, "FILE",
+     "sign webhook posts with HMAC-SHA256, key read from FILE (unsigned)"},
+    {"alert_exec", "alert-exec", CFG_STR, STR(zAlertExec), 0, "PROGRAM",
+     "run PROGRAM per alert: JSON on stdin, DICOMQC_* variables, no shell "
+     "(none)"},
+    {"alert_timeout", "alert-timeout", CFG_UINT, NUM(nAlertTimeout), 600, "S",
+     "one delivery try (webhook, program) at most, seconds (10)"},
+    {"alert_retry_max", "alert-retry-max", CFG_UINT, NUM(nAlertRetryMax),
+     86400, "S",
+     "failed tries wait 1, 2, 4, ... seconds, at most this long (300)"},
+    {"alert_give_up", "alert-give-up", CFG_UINT, NUM(nAlertGiveUp), 2592000,
+     "S", "stop retrying this long after the alert, seconds (86400)"},
+    {"http", "http", CFG_STR, STR(zHttp), 0, "ADDR:PORT",
+     "live console, /healthz and /metrics; 'off' = none (127.0.0.1:8104)"},
+    {"console_url", "console-url", CFG_STR, STR(zConsoleUrl), 0, "URL",
+     "console address used in alert links (http://ADDR:PORT/)"},
 #undef STR
 #undef NUM
 };
@@ -93,6 +112,10 @@ void cli_serve_cfg_default(struct cli_serve_cfg *c)
   c->nAcseTimeout = 30;
   c->nDimseTimeout = 60;
   c->nMaxPdu = 65536;
+  c->nAlertTimeout = 10;
+  c->nAlertRetryMax = 300;
+  c->nAlertGiveUp = 86400;
+  snprintf(c->zHttp, sizeof(c->zHttp), "127.0.0.1:8104");
 }
 
 /* Sets setting i from text z; returns 0, or -1 with zErr (size nErr) set
@@ -165,8 +188,16 @@ static int iniHandler(void *pUser, const char *zSection, const char *zKey,
 {
   struct iniRun *r = pUser;
   char zErr[300];
+  if(strncmp(zSection, "alert ", 6) == 0) {
+    if(cli_channel_set(r->c, zSection + 6, zKey, zValue, zErr, sizeof(zErr))) {
+      cli_errorf("%s: [%s] %s: %s", r->zFile, zSection, zKey, zErr);
+      r->nBad++;
+    }
+    return 1;
+  }
   if(strcmp(zSection, "node") != 0) {
-    cli_errorf("%s: section [%s] is unknown; the settings go in [node]",
+    cli_errorf("%s: section [%s] is unknown; the settings go in [node], "
+               "alert routes in [alert NAME]",
                r->zFile, zSection);
     r->nBad++;
     return 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 
 #ifndef DICOMQC_VERSION
 #define DICOMQC_VERSION "unknown"
@@ -25,6 +26,8 @@ static const struct {
     {"studies", cli_studies_main,
      "list the studies the node received, with their verdicts"},
     {"show", cli_show_main, "show one study: instances, measures, verdicts"},
+    {"report", cli_report_main,
+     "write the QC report of a period (HTML, CSV or JSON)"},
     {"compare", cli_compare_main,
      "compare two images by full-reference metrics (SSIM, PSNR ...)"},
     {"eval", cli_eval_main,

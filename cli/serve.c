@@ -12,6 +12,10 @@
  *   study thread: once a second, studies idle for study_idle seconds get
  *     their verdict (worst of their images) and, for a retake, an alert
  *     row in the outbox.
+ *   alert threads (alerts.c), one per channel: deliver the outbox (log,
+ *     webhook, exec hook, routes) with retries; woken by each new alert.
+ *   console thread (console.c, libmicrohttpd): the live page, /healthz,
+ *     /metrics, acknowledgments.
  *   signal thread: SIGTERM/SIGINT stop the listener; transfers in flight
  *     finish, workers finish the image in hand, the queue keeps the rest
  *     for the next start.
@@ -65,12 +69,13 @@ struct node {
   int nWorker;                    /* Started scoring threads */
   pthread_t studyThread;          /* Study verdict thread */
   int hasStudyThread;             /* 1 once started */
+  cli_alerts *pAlerts;            /* Alert delivery threads */
+  cli_console *pConsole;          /* The console, or NULL when off */
+  char zConsoleUrl[1100];         /* Console link base for alerts */
   pthread_mutex_t mu;             /* Guards stopping and the wake-up */
   pthread_cond_t cv;              /* Signalled on new work and on stop */
   int stopping;                   /* 1 once the node shuts down */
-  atomic_long nReceived;          /* C-STOREs handed to us */
-  atomic_long nStored;            /* Of those, acknowledged with success */
-  atomic_long nScored;            /* Images scored by the workers */
+  struct cli_stats stats;         /* Counters (/metrics) */
   atomic_llong lastStoreMs;       /* monoMs() of the latest stored image */
 };
 
@@ -129,7 +134,7 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
   char zFinal[1400], zErr[600], q1[300], q2[300];
   int outcome = 0;
   int64_t id = 0;
-  atomic_fetch_add(&n->nReceived, 1);
+  atomic_fetch_add(&n->stats.nReceived, 1);
   uint16_t status = readHeader(pInst, &m);
   if(status)
     return status;
@@ -180,7 +185,7 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
           outcome == STORE_ARCHIVE_NEW    ? "new"
           : outcome == STORE_ARCHIVE_SAME ? "identical_copy"
                                           : "new_version");
-  atomic_fetch_add(&n->nStored, 1);
+  atomic_fetch_add(&n->stats.nStored, 1);
   atomic_store(&n->lastStoreMs, monoMs());
   pthread_mutex_lock(&n->mu);
   pthread_cond_broadcast(&n->cv);
@@ -293,14 +298,17 @@ static void logScore(struct node *n, const struct work *w, double ms)
         qc_verdict_name(r->assess.verdict), r->assess.quality, ms,
         cli_logq(q, sizeof(q), r->assess.nReason ? r->assess.azReason[0] : ""),
         r->noise, r->sharp, r->brisqueOpencv, r->niqe, r->piqe);
-  if(w->isNewAlert)
+  if(w->isNewAlert) {
+    cli_alerts_wake(n->pAlerts);
     cli_log("warn",
             "event=alert kind=image id=%lld verdict=retake "
             "reason=%s",
             (long long)w->iScored,
             cli_logq(q, sizeof(q),
                      r->assess.nReason ? r->assess.azReason[0] : ""));
-  atomic_fetch_add(&n->nScored, 1);
+  }
+  cli_stats_score(&n->stats, ms / 1e3);
+  atomic_fetch_add(&n->stats.nScored, 1);
 }
 
 /* Milliseconds from t0 to t1. */
@@ -409,17 +417,19 @@ worker_end:
 
 static int onStudyClosed(void *pCtx, const struct store_study *s)
 {
+  struct node *n = pCtx;
   char q[2000];
-  (void)pCtx;
   cli_log(strcmp(s->zVerdict, "retake") == 0 ? "warn" : "info",
           "event=study_verdict study=%s modality=%s instances=%lld "
           "verdict=%s reasons=%s",
           s->zStudyInstanceUid, s->zModality ? s->zModality : "",
           (long long)s->nInstances, s->zVerdict,
           cli_logq(q, sizeof(q), s->zReasonsJson));
-  if(strcmp(s->zVerdict, "retake") == 0)
+  if(strcmp(s->zVerdict, "retake") == 0) {
     cli_log("warn", "event=alert kind=study study=%s verdict=retake",
             s->zStudyInstanceUid);
+    cli_alerts_wake(n->pAlerts);
+  }
   return 0;
 }
 
@@ -429,8 +439,8 @@ static void *studyMain(void *pArg)
   struct node *n = pArg;
   char q[600];
   while(!waitOneSecond(n)) {
-    if(store_studies_close_idle(n->pDb, n->cfg.nStudyIdle, onStudyClosed,
-                                NULL) != STORE_OK)
+    if(store_studies_close_idle(n->pDb, n->cfg.nStudyIdle, onStudyClosed, n) !=
+       STORE_OK)
       cli_log("error", "event=study_failed reason=%s",
               cli_logq(q, sizeof(q), store_errmsg(n->pDb)));
   }
@@ -628,6 +638,41 @@ static int openMeasures(struct node *n)
   return 0;
 }
 
+/* Starts the console (unless --http off) and the alert channels.
+ * Returns 0 or -1 after naming the problem. */
+static int startAlertsAndConsole(struct node *n)
+{
+  char zErr[1200];
+  if(strcmp(n->cfg.zHttp, "off") != 0) {
+    struct cli_console_cfg cc = {n->cfg.zHttp, n->zDb,    n->pWriter,
+                                 n->cfg.zAet,  &n->stats, &n->limits};
+    if(cli_console_start(&cc, &n->pConsole, zErr, sizeof(zErr))) {
+      cli_errorf("cannot start the console: %s", zErr);
+      return -1;
+    }
+  }
+  if(n->cfg.zConsoleUrl[0]) {
+    snprintf(n->zConsoleUrl, sizeof(n->zConsoleUrl), "%s", n->cfg.zConsoleUrl);
+  } else if(n->pConsole) {
+    /* The address as given, with the port it got. */
+    char zHost[300];
+    snprintf(zHost, sizeof(zHost), "%s", n->cfg.zHttp);
+    char *p = strrchr(zHost, ':');
+    if(p)
+      *p = 0;
+    snprintf(n->zConsoleUrl, sizeof(n->zConsoleUrl), "http://%s:%u/",
+             zHost[0] && strcmp(zHost, "0.0.0.0") != 0 ? zHost : "localhost",
+             cli_console_port(n->pConsole));
+  }
+  struct cli_alerts_cfg ac = {&n->cfg, n->zDb, n->pWriter, n->zConsoleUrl,
+                              &n->stats};
+  if(cli_alerts_start(&ac, &n->pAlerts, zErr, sizeof(zErr))) {
+    cli_errorf("cannot start alert delivery: %s", zErr);
+    return -1;
+  }
+  return 0;
+}
+
 /* Starts the workers and the study thread.  Returns 0 or -1. */
 static int startThreads(struct node *n)
 {
@@ -658,6 +703,10 @@ static void closeNode(struct node *n)
     pthread_join(n->aWorker[i], NULL);
   if(n->hasStudyThread)
     pthread_join(n->studyThread, NULL);
+  /* Alerts of the last scores still go out (or wait for the restart);
+   * both use the writer, so they stop before it. */
+  cli_alerts_stop(n->pAlerts);
+  cli_console_stop(n->pConsole);
   dicom_scp_free(n->pScp);
   store_writer_close(n->pWriter);
   store_close(n->pDb);
@@ -691,7 +740,8 @@ int cli_serve_main(int argc, char **argv)
     cli_errorf("--allow: more than %d entries or out of memory", MAX_ALLOW);
     goto serve_end;
   }
-  if(openMeasures(n) || openStorage(n) || openListener(n) || startThreads(n))
+  if(openMeasures(n) || openStorage(n) || openListener(n) ||
+     startAlertsAndConsole(n) || startThreads(n))
     goto serve_end;
   if(pthread_create(&sigThread, NULL, signalMain, n) != 0) {
     cli_errorf("cannot start the signal thread: %s", strerror(errno));
@@ -706,13 +756,23 @@ int cli_serve_main(int argc, char **argv)
       break;
     k += (size_t)m;
   }
+  char zChan[400] = "log"; /* The alert channels */
+  k = 3;
+  if(n->cfg.zWebhook[0])
+    k += (size_t)snprintf(zChan + k, sizeof(zChan) - k, ",webhook");
+  if(n->cfg.zAlertExec[0] && k < sizeof(zChan))
+    k += (size_t)snprintf(zChan + k, sizeof(zChan) - k, ",exec");
+  for(int i = 0; i < n->cfg.nChannel && k < sizeof(zChan); i++)
+    k += (size_t)snprintf(zChan + k, sizeof(zChan) - k, ",%s",
+                          n->cfg.aChannel[i].zName);
   cli_log("info",
           "event=listening port=%u aet=%s archive=%s db=%s "
           "workers=%d max_associations=%u study_idle=%u metrics=%s "
-          "profiles=%s",
+          "profiles=%s http_port=%u console=%s alert_channels=%s",
           (unsigned)dicom_scp_port(n->pScp), n->cfg.zAet, n->zArchive, n->zDb,
           n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle, n->cfg.zMetrics,
-          zProf);
+          zProf, cli_console_port(n->pConsole),
+          n->zConsoleUrl[0] ? n->zConsoleUrl : "off", zChan);
   rc = dicom_scp_run(n->pScp);
   pthread_cancel(sigThread);
   pthread_join(sigThread, NULL);
@@ -724,7 +784,7 @@ int cli_serve_main(int argc, char **argv)
 serve_end:
   closeNode(n);
   cli_log("info", "event=stopped received=%ld stored=%ld scored=%ld",
-          atomic_load(&n->nReceived), atomic_load(&n->nStored),
-          atomic_load(&n->nScored));
+          atomic_load(&n->stats.nReceived), atomic_load(&n->stats.nStored),
+          atomic_load(&n->stats.nScored));
   return exitCode;
 }

@@ -171,8 +171,9 @@ static const struct migration aMigration[] = {
      /* One row per (alert, channel): each channel (webhook, exec hook,
     * log, a routed [alert NAME] section) delivers an alert once, at
     * least once.  state 'failed' means given up after the retry time
-    * limit, 'skipped' that the channel's routes exclude the alert.  alerts.delivered_at is set once every channel that routes
-    * the alert is 'delivered' or 'failed'. */
+    * limit, 'skipped' that the channel's routes exclude the alert.
+    * alerts.delivered_at is set once every channel that routes the alert
+    * is done. */
      "CREATE TABLE alert_deliveries ("
      " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
      " channel TEXT NOT NULL,"

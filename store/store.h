@@ -637,7 +637,8 @@ struct store_alert {
  * STORE_MISUSE or the failure.
  * Tests: tests/unit/test_store_alerts.c */
 int store_alerts_due(store *pStore, const char *zChannel, int nMax,
-                     int (*xEach)(void *pCtx, const struct store_alert *pAlert),
+                     int (*xEach)(void *pCtx,
+                                  const struct store_alert *pAlert),
                      void *pCtx);
 
 /* Calls xEach once for alert iAlert, settled or not.  Returns
@@ -749,11 +750,9 @@ struct store_flagged {
  * store_studies_list() reads zSince.  Returns STORE_OK, STORE_MISUSE (a
  * time that is not a time, nMax < 1, NULL xEach) or the failure.
  * Tests: tests/unit/test_store_report.c */
-int store_flagged_list(store *pStore, const char *zFrom, const char *zTo,
-                       int nMax,
-                       int (*xEach)(void *pCtx,
-                                    const struct store_flagged *pRow),
-                       void *pCtx);
+int store_flagged_list(
+    store *pStore, const char *zFrom, const char *zTo, int nMax,
+    int (*xEach)(void *pCtx, const struct store_flagged *pRow), void *pCtx);
 
 /* ---- Counts for /metrics and reports --------------------------------- */
 
@@ -768,16 +767,16 @@ int store_verdict_counts(store *pStore,
 /* One received image, for the nightly report.  Strings owned by the
  * store, valid during the callback; NULL when absent. */
 struct store_report_image {
-  int64_t iInstance;        /* Instance row id */
-  const char *zStudyUid;    /* Study Instance UID */
-  const char *zModality;    /* Modality */
-  const char *zStation;     /* Station Name */
-  const char *zOperator;    /* Operators' Name */
-  const char *zReceivedAt;  /* Arrival, UTC ISO-8601 */
-  const char *zVerdict;     /* "pass", "warn", "retake", "unscored",
+  int64_t iInstance;         /* Instance row id */
+  const char *zStudyUid;     /* Study Instance UID */
+  const char *zModality;     /* Modality */
+  const char *zStation;      /* Station Name */
+  const char *zOperator;     /* Operators' Name */
+  const char *zReceivedAt;   /* Arrival, UTC ISO-8601 */
+  const char *zVerdict;      /* "pass", "warn", "retake", "unscored",
                                "error", or NULL when not scored yet */
-  int hasQuality;           /* 1 when quality holds a value */
-  double quality;           /* Quality 0..100 */
+  int hasQuality;            /* 1 when quality holds a value */
+  double quality;            /* Quality 0..100 */
   const char *zStudyVerdict; /* Its study's verdict: "pending", "pass",
                                 "warn", "retake", "unscored"; NULL when
                                 the study has no row */

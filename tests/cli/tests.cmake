@@ -13,3 +13,10 @@ add_test(NAME holdout_smoke
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_holdout.sh $<TARGET_FILE:dicomqc>
           $<TARGET_FILE:jsoncheck> ${DICOMQC_SHARED_DIR})
 set_tests_properties(holdout_smoke PROPERTIES SKIP_RETURN_CODE 77)
+# `dicomqc report` on a fixed database: every number against SQL, the
+# HTML escaped and self-contained, rendered by headless Chromium (the
+# screenshot stays in tests/artifacts/report.png of the build tree).
+add_test(NAME cli_report
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_report.sh $<TARGET_FILE:dicomqc>
+          ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/tests/artifacts)
+set_tests_properties(cli_report PROPERTIES SKIP_RETURN_CODE 77)

@@ -6,3 +6,17 @@ add_test(NAME node
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_node.sh $<TARGET_FILE:dicomqc>
           ${PROJECT_SOURCE_DIR})
 set_tests_properties(node PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# Alert delivery (webhook down then up, signature, exec hook, no
+# duplicates after a restart), /healthz, /metrics and the console in
+# headless Chromium.  Debian's python3 (/usr/bin/python3) has Selenium;
+# screenshots land in tests/artifacts of the build tree.
+find_program(DICOMQC_DEBIAN_PYTHON NAMES python3 PATHS /usr/bin
+             NO_DEFAULT_PATH)
+if(DICOMQC_DEBIAN_PYTHON)
+  add_test(NAME alerts
+    COMMAND ${DICOMQC_DEBIAN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_alerts.py
+            $<TARGET_FILE:dicomqc> ${PROJECT_SOURCE_DIR}
+            ${PROJECT_BINARY_DIR}/tests/artifacts)
+  set_tests_properties(alerts PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()

@@ -1,0 +1,453 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""test_alerts.py - alert delivery and the live console, end to end.
+
+Real processes on 127.0.0.1: `dicomqc serve` with --webhook (signed),
+--alert-exec and the console on a free port; images sent with
+tests/scp/rawscu.py.  Checks, as a technician and an administrator meet
+them:
+
+  * the webhook receiver is down when the first retake arrives: the node
+    retries and the alert arrives once the receiver is up;
+  * the payload names the study, series, instance, modality, station,
+    operator, accession, verdict, reasons, quality and console link, as
+    the database and the DICOM header have them;
+  * X-Dicomqc-Signature is HMAC-SHA256 over "<timestamp>.<body>" with the
+    secret, computed here with Python's hmac module;
+  * the exec hook gets the same JSON on stdin and DICOMQC_* variables;
+  * the log names each alert (event=alert_notice);
+  * after a restart of the node nothing is delivered twice;
+  * /healthz and /metrics answer, their counts match the database;
+  * in headless Chromium (Selenium + chromedriver): a new retake appears
+    on the console within 2 s of its verdict, a station name holding
+    markup shows as text and runs no script, and "Retaken" with a comment
+    is stored in the database and shown; screenshots are kept in
+    ARTIFACT_DIR.
+
+Usage: test_alerts.py DICOMQC SOURCE_DIR ARTIFACT_DIR
+Prints "N passed, N failed"; exit 1 on a failure, 77 (skip) when DCMTK's
+dcmodify or sqlite3 is missing.  The browser part skips, saying so, when
+chromium, chromedriver or Selenium is missing.
+"""
+import atexit
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+BIN, SRC, ARTIFACTS = sys.argv[1], sys.argv[2], sys.argv[3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+RAWSCU = os.path.join(SRC, "tests", "scp", "rawscu.py")
+SAMPLE = os.path.join(SRC, "samples", "dicom", "dx_chest_explicit_le.dcm")
+SECRET = b"test-secret-\x01\xff"  # bytes a shell would mangle
+
+npass = nfail = 0
+
+
+def check(what, ok, detail=""):
+    global npass, nfail
+    if ok:
+        npass += 1
+        print("ok   - " + what)
+    else:
+        nfail += 1
+        print("FAIL - " + what + (": " + str(detail) if detail else ""))
+
+
+def finish():
+    print("%d passed, %d failed" % (npass, nfail))
+    sys.exit(1 if nfail else 0)
+
+
+for tool in ("dcmodify", "dcmdump"):
+    if shutil.which(tool) is None:
+        print("SKIP: %s missing" % tool)
+        sys.exit(77)
+
+T = tempfile.mkdtemp(prefix="dicomqc-alerts-")
+os.makedirs(ARTIFACTS, exist_ok=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---- the webhook receiver ------------------------------------------------
+
+class Receiver:
+    """Records every POST; answers 200."""
+
+    def __init__(self, port):
+        self.posts = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                with outer.lock:
+                    outer.posts.append((self.path, dict(self.headers), body,
+                                        time.monotonic()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                      Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def count(self):
+        with self.lock:
+            return len(self.posts)
+
+
+# ---- the node ------------------------------------------------------------
+
+HOOK_OUT = os.path.join(T, "hook")
+os.makedirs(HOOK_OUT)
+HOOK = os.path.join(T, "hook.py")
+with open(HOOK, "w") as f:
+    f.write("#!%s\nimport os, sys\n"
+            "d = sys.stdin.buffer.read()\n"
+            "n = os.environ['DICOMQC_ALERT_ID']\n"
+            "open(os.path.join(%r, n + '.json'), 'wb').write(d)\n"
+            "open(os.path.join(%r, n + '.env'), 'w').write('\\n'.join(\n"
+            "  k + '=' + v for k, v in sorted(os.environ.items())\n"
+            "  if k.startswith('DICOMQC_')))\n"
+            % (sys.executable, HOOK_OUT, HOOK_OUT))
+os.chmod(HOOK, 0o755)
+SECRET_FILE = os.path.join(T, "secret")
+with open(SECRET_FILE, "wb") as f:
+    f.write(SECRET + b"\n")  # the trailing newline is not part of it
+DATA = os.path.join(T, "data")
+DB = os.path.join(DATA, "dicomqc.db")
+HOOK_PORT = free_port()
+node = None
+node_log = None
+
+
+def start_node(logname):
+    global node, node_log
+    node_log = os.path.join(T, logname)
+    node = subprocess.Popen(
+        [BIN, "serve", "--port", "0", "--data-dir", DATA, "--workers", "1",
+         "--study-idle", "3600", "--http", "127.0.0.1:0",
+         "--webhook", "http://127.0.0.1:%d/hook" % HOOK_PORT,
+         "--webhook-secret-file", SECRET_FILE, "--alert-exec", HOOK,
+         "--alert-retry-max", "1", "--alert-timeout", "5"],
+        stderr=open(node_log, "w"))
+    for _ in range(200):
+        with open(node_log) as f:
+            text = f.read()
+        if "event=listening" in text:
+            line = [x for x in text.splitlines() if "event=listening" in x][0]
+            kv = dict(p.split("=", 1) for p in line.split() if "=" in p)
+            return int(kv["port"]), int(kv["http_port"])
+        if node.poll() is not None:
+            break
+        time.sleep(0.05)
+    print(open(node_log).read())
+    check("node starts", False)
+    finish()
+
+
+def stop_node():
+    node.send_signal(signal.SIGTERM)
+    rc = node.wait(30)
+    check("SIGTERM ends the node with exit 0", rc == 0, rc)
+
+
+def make_image(name, sop, station, operator="TECH^ALEX",
+               accession="ACC-" + "1"):
+    """A copy of the retake sample with its own SOP Instance UID."""
+    path = os.path.join(T, name)
+    shutil.copy(SAMPLE, path)
+    # dcmodify updates (0002,0003) with the SOP Instance UID.
+    subprocess.run(["dcmodify", "-nb", "-i", "(0008,0018)=" + sop,
+                    "-i", "(0008,1010)=" + station,
+                    "-i", "(0008,1070)=" + operator,
+                    "-i", "(0008,0050)=" + accession, path],
+                   check=True, capture_output=True)
+    return path
+
+
+def send(port, *paths):
+    r = subprocess.run([sys.executable, RAWSCU, "127.0.0.1", str(port),
+                        "MODALITY1", "DICOMQC"] + list(paths),
+                       capture_output=True, text=True)
+    return r.returncode == 0, time.monotonic()
+
+
+def db(sql, *args):
+    con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def wait_for(cond, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def http_get(port, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                timeout=10) as r:
+        return r.status, r.headers, r.read()
+
+
+def cleanup():
+    """Kills a node left running by a failed check or an exception."""
+    if node is not None and node.poll() is None:
+        node.kill()
+        node.wait()
+    shutil.rmtree(T, ignore_errors=True)
+
+
+atexit.register(cleanup)
+
+# ---- 1. receiver down, then up ------------------------------------------
+
+UID = "1.2.826.0.1.3680043.8.498.7"
+port, http_port = start_node("node1.log")
+img1 = make_image("a1.dcm", UID + ".1", "ROOM-1", accession="ACC-1")
+ok, _ = send(port, img1)
+check("the retake image is stored", ok)
+check("a webhook try fails while the receiver is down",
+      wait_for(lambda: "event=alert_delivery_failed channel=webhook"
+               in open(node_log).read(), 20))
+recv = Receiver(HOOK_PORT)
+check("the alert arrives once the receiver is up (retried)",
+      wait_for(lambda: recv.count() >= 1, 10), recv.count())
+time.sleep(0.5)
+check("... exactly once", recv.count() == 1, recv.count())
+
+# ---- 2. the payload and its signature ------------------------------------
+
+path, headers, body, _ = recv.posts[0]
+doc = json.loads(body)
+row = db("SELECT a.id, i.study_instance_uid, i.series_instance_uid,"
+         " i.sop_instance_uid, i.modality, i.station_name, i.operator_name,"
+         " i.accession_number, v.quality, v.reasons, a.created_at"
+         " FROM alerts a JOIN instances i ON i.id = a.instance_id"
+         " JOIN verdicts v ON v.instance_id = i.id")[0]
+dump = subprocess.run(["dcmdump", "+P", "0020,000d", "+P", "0008,1010",
+                       img1], capture_output=True, text=True).stdout
+check("POST goes to the configured path", path == "/hook", path)
+check("payload: alert id, kind, verdict",
+      (doc["alert_id"], doc["kind"], doc["verdict"]) ==
+      (row[0], "image", "retake"), doc)
+check("payload: UIDs as stored",
+      (doc["study_instance_uid"], doc["series_instance_uid"],
+       doc["sop_instance_uid"]) == (row[1], row[2], row[3]))
+check("payload: the study UID and station are the DICOM header's",
+      row[1] in dump and "ROOM-1" in dump and doc["station"] == "ROOM-1")
+check("payload: modality, operator, accession",
+      (doc["modality"], doc["operator"], doc["accession"]) ==
+      (row[4], row[6], row[7]) == ("DX", "TECH^ALEX", "ACC-1"), doc)
+check("payload: quality and reasons as the verdict has them",
+      abs(doc["quality"] - row[8]) < 1e-9 and
+      doc["reasons"] == json.loads(row[9]) and len(doc["reasons"]) > 0)
+check("payload: alerted_at, console link",
+      doc["alerted_at"] == row[10] and
+      doc["console_url"] == "http://127.0.0.1:%d/#alert-%d"
+      % (http_port, row[0]), doc.get("console_url"))
+ts = headers.get("X-Dicomqc-Timestamp", "")
+want = hmac.new(SECRET, ts.encode() + b"." + body, hashlib.sha256)
+check("X-Dicomqc-Signature is HMAC-SHA256(secret, timestamp.body)",
+      headers.get("X-Dicomqc-Signature") == "sha256=" + want.hexdigest(),
+      headers.get("X-Dicomqc-Signature"))
+check("the timestamp is now (within 60 s)",
+      ts.isdigit() and abs(int(ts) - time.time()) < 60, ts)
+check("X-Dicomqc-Alert carries the idempotency key",
+      headers.get("X-Dicomqc-Alert") == doc["key"], headers)
+check("Content-Type is application/json",
+      headers.get("Content-Type") == "application/json")
+
+# ---- 3. the exec hook and the log ----------------------------------------
+
+hook_json = os.path.join(HOOK_OUT, "%d.json" % row[0])
+check("the exec hook ran", wait_for(lambda: os.path.exists(hook_json), 10))
+if os.path.exists(hook_json):
+    check("the exec hook got the same JSON on stdin",
+          json.loads(open(hook_json, "rb").read()) == doc)
+    env = dict(x.split("=", 1) for x in
+               open(os.path.join(HOOK_OUT, "%d.env" % row[0])).read()
+               .splitlines())
+    check("the exec hook's DICOMQC_* variables",
+          env.get("DICOMQC_STATION") == "ROOM-1" and
+          env.get("DICOMQC_VERDICT") == "retake" and
+          env.get("DICOMQC_SOP_UID") == row[3] and
+          env.get("DICOMQC_REASON") == doc["reasons"][0], env)
+log1 = open(node_log).read()
+check("the log names the alert (event=alert_notice with its reason)",
+      "event=alert_notice id=%d kind=image" % row[0] in log1 and
+      'station="ROOM-1"' in log1)
+
+# ---- 4. more alerts, then a restart: no duplicates ------------------------
+
+imgs = [make_image("b%d.dcm" % i, UID + ".2.%d" % i, "ROOM-2",
+                   accession="ACC-2") for i in range(3)]
+ok, _ = send(port, *imgs)
+check("three more retakes stored", ok)
+check("their alerts arrive",
+      wait_for(lambda: recv.count() == 4, 20), recv.count())
+stop_node()
+n_before = recv.count()
+port, http_port = start_node("node2.log")
+time.sleep(3)
+keys = [h.get("X-Dicomqc-Alert") for _, h, _, _ in recv.posts]
+check("after a restart nothing is delivered again (%d posts)" % n_before,
+      recv.count() == n_before == 4 and len(set(keys)) == 4, keys)
+check("every alert is settled",
+      db("SELECT count(*) FROM alerts WHERE delivered_at IS NULL")[0][0] == 0)
+check("webhook, exec and log each delivered 4 alerts",
+      db("SELECT channel, count(*) FROM alert_deliveries WHERE state ="
+         " 'delivered' GROUP BY channel ORDER BY channel") ==
+      [("exec", 4), ("log", 4), ("webhook", 4)])
+
+# ---- 5. /healthz and /metrics --------------------------------------------
+
+st, hd, b = http_get(http_port, "/healthz")
+check("/healthz answers 200 ok",
+      st == 200 and json.loads(b)["status"] == "ok", b)
+st, hd, b = http_get(http_port, "/metrics")
+metrics = b.decode()
+nretake = db("SELECT count(*) FROM verdicts v JOIN instances i ON"
+             " i.id = v.instance_id WHERE i.modality = 'DX' AND"
+             " v.verdict = 'retake'")[0][0]
+check("/metrics is Prometheus text with verdict counts from the database",
+      st == 200 and hd.get("Content-Type", "").startswith("text/plain") and
+      'dicomqc_images{modality="DX",verdict="retake"} %d' % nretake
+      in metrics and "# TYPE dicomqc_score_seconds histogram" in metrics and
+      'dicomqc_queue_depth{state="pending"} 0' in metrics, metrics[:400])
+
+# ---- 6. the console in a real browser -------------------------------------
+
+def browser_part():
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.common.exceptions import NoAlertPresentException
+    except ImportError:
+        print("SKIP browser: python3-selenium missing")
+        return
+    drv = shutil.which("chromedriver")
+    if drv is None or shutil.which("chromium") is None:
+        print("SKIP browser: chromium or chromedriver missing")
+        return
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+              "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        opts.add_argument(a)
+    browser = webdriver.Chrome(service=Service(drv), options=opts)
+    try:
+        browser.get("http://127.0.0.1:%d/" % http_port)
+        check("the console lists the 4 flagged images",
+              wait_for(lambda: len(browser.find_elements(
+                  By.CSS_SELECTOR, "tr.retake")) == 4, 5))
+        # A new retake whose station name is markup.
+        evil = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+        img = make_image("c.dcm", UID + ".3", evil, accession="ACC-3")
+        ok, _ = send(port, img)
+        check("the markup-named retake is stored", ok)
+        check("... and judged",
+              wait_for(lambda: db("SELECT count(*) FROM verdicts v JOIN"
+                                  " instances i ON i.id = v.instance_id"
+                                  " WHERE i.sop_instance_uid = ?",
+                                  UID + ".3")[0][0] == 1, 20))
+        t_verdict = time.monotonic()
+        appeared = wait_for(lambda: len(browser.find_elements(
+            By.CSS_SELECTOR, "tr.retake")) == 5, 2.0)
+        dt = time.monotonic() - t_verdict
+        check("the new retake appears on the console within 2 s of its "
+              "verdict (%.2f s)" % dt, appeared and dt <= 2.0)
+        rows = browser.find_elements(By.CSS_SELECTOR, "tr.retake")
+        top = rows[0]
+        check("newest first, the station shown as text",
+              evil in top.text, top.text[:200])
+        check("the markup did not become elements or run",
+              len(browser.find_elements(By.CSS_SELECTOR, "img[src='x']"))
+              == 0 and len(browser.find_elements(
+                  By.CSS_SELECTOR, "tbody script")) == 0)
+        try:
+            browser.switch_to.alert
+            check("no script dialog opened", False)
+        except NoAlertPresentException:
+            check("no script dialog opened", True)
+        thumbs = top.find_elements(By.CSS_SELECTOR, "img.thumb")
+        check("the row has a rendered thumbnail",
+              len(thumbs) == 1 and browser.execute_script(
+                  "return arguments[0].complete && "
+                  "arguments[0].naturalWidth > 0", thumbs[0]))
+        browser.save_screenshot(os.path.join(ARTIFACTS, "console.png"))
+        # Acknowledge it.
+        top.find_element(By.NAME, "comment").send_keys("repeated, better")
+        top.find_element(By.NAME, "by").send_keys("RT Ann")
+        top.find_element(By.CSS_SELECTOR, "button.retaken").click()
+        check("the acknowledgment is stored",
+              wait_for(lambda: db("SELECT a.action, a.comment, a.by_name"
+                                  " FROM acks a JOIN instances i ON"
+                                  " i.id = a.instance_id WHERE"
+                                  " i.sop_instance_uid = ?", UID + ".3") ==
+                       [("retaken", "repeated, better", "RT Ann")], 5))
+        def top_text():  # one call: the page may redraw in between
+            return browser.execute_script(
+                "const r = document.querySelector('tr.retake');"
+                "return r ? r.textContent : '';")
+        check("the console shows it",
+              wait_for(lambda: "Retaken" in top_text() and
+                       "repeated, better" in top_text(), 3), top_text())
+        browser.save_screenshot(os.path.join(ARTIFACTS,
+                                             "console-acked.png"))
+    finally:
+        browser.quit()
+
+
+browser_part()
+
+# A form post from another site cannot acknowledge (no JSON type).
+req = urllib.request.Request(
+    "http://127.0.0.1:%d/api/ack" % http_port,
+    data=b"instance=1&action=accepted",
+    headers={"Content-Type": "application/x-www-form-urlencoded"})
+try:
+    urllib.request.urlopen(req, timeout=10)
+    check("a form-encoded acknowledgment is refused", False)
+except urllib.error.HTTPError as e:
+    check("a form-encoded acknowledgment is refused (415)", e.code == 415)
+stop_node()
+recv.stop()
+finish()

@@ -128,19 +128,26 @@ class Receiver:
 
 # ---- the node ------------------------------------------------------------
 
-HOOK_OUT = os.path.join(T, "hook")
-os.makedirs(HOOK_OUT)
-HOOK = os.path.join(T, "hook.py")
-with open(HOOK, "w") as f:
-    f.write("#!%s\nimport os, sys\n"
-            "d = sys.stdin.buffer.read()\n"
-            "n = os.environ['DICOMQC_ALERT_ID']\n"
-            "open(os.path.join(%r, n + '.json'), 'wb').write(d)\n"
-            "open(os.path.join(%r, n + '.env'), 'w').write('\\n'.join(\n"
-            "  k + '=' + v for k, v in sorted(os.environ.items())\n"
-            "  if k.startswith('DICOMQC_')))\n"
-            % (sys.executable, HOOK_OUT, HOOK_OUT))
-os.chmod(HOOK, 0o755)
+def make_hook(name):
+    """An exec hook that keeps its stdin and DICOMQC_* variables in a
+    folder of its own, per alert id; returns (program, folder)."""
+    out = os.path.join(T, name)
+    os.makedirs(out)
+    prog = os.path.join(T, name + ".py")
+    with open(prog, "w") as f:
+        f.write("#!%s\nimport os, sys\n"
+                "d = sys.stdin.buffer.read()\n"
+                "n = os.environ['DICOMQC_ALERT_ID']\n"
+                "open(os.path.join(%r, n + '.json'), 'wb').write(d)\n"
+                "open(os.path.join(%r, n + '.env'), 'w').write('\\n'.join(\n"
+                "  k + '=' + v for k, v in sorted(os.environ.items())\n"
+                "  if k.startswith('DICOMQC_')))\n"
+                % (sys.executable, out, out))
+    os.chmod(prog, 0o755)
+    return prog, out
+
+
+HOOK, HOOK_OUT = make_hook("hook")
 SECRET_FILE = os.path.join(T, "secret")
 with open(SECRET_FILE, "wb") as f:
     f.write(SECRET + b"\n")  # the trailing newline is not part of it
@@ -151,12 +158,13 @@ node = None
 node_log = None
 
 
-def start_node(logname):
+def start_node(logname, extra=()):
     global node, node_log
     node_log = os.path.join(T, logname)
     node = subprocess.Popen(
-        [BIN, "serve", "--port", "0", "--data-dir", DATA, "--workers", "1",
-         "--study-idle", "3600", "--http", "127.0.0.1:0",
+        [BIN, "serve"] + list(extra) +
+        ["--port", "0", "--data-dir", DATA, "--workers", "1",
+         "--http", "127.0.0.1:0",
          "--webhook", "http://127.0.0.1:%d/hook" % HOOK_PORT,
          "--webhook-secret-file", SECRET_FILE, "--alert-exec", HOOK,
          "--alert-retry-max", "1", "--alert-timeout", "5"],
@@ -239,7 +247,7 @@ atexit.register(cleanup)
 # ---- 1. receiver down, then up ------------------------------------------
 
 UID = "1.2.826.0.1.3680043.8.498.7"
-port, http_port = start_node("node1.log")
+port, http_port = start_node("node1.log", ["--study-idle", "3600"])
 img1 = make_image("a1.dcm", UID + ".1", "ROOM-1", accession="ACC-1")
 ok, _ = send(port, img1)
 check("the retake image is stored", ok)
@@ -324,7 +332,7 @@ check("their alerts arrive",
       wait_for(lambda: recv.count() == 4, 20), recv.count())
 stop_node()
 n_before = recv.count()
-port, http_port = start_node("node2.log")
+port, http_port = start_node("node2.log", ["--study-idle", "3600"])
 time.sleep(3)
 keys = [h.get("X-Dicomqc-Alert") for _, h, _, _ in recv.posts]
 check("after a restart nothing is delivered again (%d posts)" % n_before,
@@ -448,6 +456,53 @@ try:
     check("a form-encoded acknowledgment is refused", False)
 except urllib.error.HTTPError as e:
     check("a form-encoded acknowledgment is refused (415)", e.code == 415)
+stop_node()
+
+# ---- 7. routes: per station and per kind, and a study alert ---------------
+
+HOOK2, OUT2 = make_hook("ward2")
+HOOK3, OUT3 = make_hook("studies")
+INI = os.path.join(T, "node.ini")
+with open(INI, "w") as f:
+    f.write("[node]\nstudy_idle = 2\n\n"
+            "[alert ward2]\nexec = %s\nstations = room-2, ROOM-7\n"
+            "kinds = image\n\n"
+            "[alert studies]\nexec = %s\nkinds = study\n"
+            "modalities = DX\n" % (HOOK2, HOOK3))
+port, http_port = start_node("node3.log", ["--config", INI])
+n_posts = recv.count()
+a2 = make_image("d.dcm", UID + ".4", "ROOM-2", accession="ACC-4")
+a9 = make_image("e.dcm", UID + ".5", "ROOM-9", accession="ACC-5")
+ok, _ = send(port, a2, a9)
+check("two more retakes stored (stations ROOM-2 and ROOM-9)", ok)
+# Both images, then the study (idle 2 s) reach the webhook.
+check("the webhook gets both image alerts and the study alert",
+      wait_for(lambda: recv.count() == n_posts + 3, 20),
+      recv.count() - n_posts)
+new = [json.loads(b) for _, _, b, _ in recv.posts[n_posts:]]
+study = [d for d in new if d["kind"] == "study"]
+check("the study alert names the study, its first image's station, no "
+      "quality", len(study) == 1 and study[0]["study_instance_uid"] ==
+      doc["study_instance_uid"] and study[0]["station"] == "ROOM-1" and
+      study[0]["quality"] is None and study[0]["sop_instance_uid"] is None
+      and len(study[0]["reasons"]) > 0, study)
+time.sleep(1)
+got2 = sorted(json.loads(open(os.path.join(OUT2, x), "rb").read())
+              ["sop_instance_uid"] for x in os.listdir(OUT2)
+              if x.endswith(".json"))
+check("route ward2 (stations room-2, ROOM-7; images) gets only the "
+      "ROOM-2 image", got2 == [UID + ".4"], got2)
+got3 = [json.loads(open(os.path.join(OUT3, x), "rb").read())["kind"]
+        for x in os.listdir(OUT3) if x.endswith(".json")]
+check("route studies (DX studies) gets only the study alert",
+      got3 == ["study"], got3)
+check("the routes recorded the alerts they exclude as skipped",
+      db("SELECT state, count(*) FROM alert_deliveries WHERE channel ="
+         " 'ward2' GROUP BY state ORDER BY state") ==
+      [("delivered", 1), ("skipped", 2)])
+check("every alert is settled",
+      wait_for(lambda: db("SELECT count(*) FROM alerts WHERE"
+                          " delivered_at IS NULL")[0][0] == 0, 5))
 stop_node()
 recv.stop()
 finish()

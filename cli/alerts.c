@@ -292,14 +292,6 @@ static void addEnv(struct item *it, const char *zName, const char *zValue)
   it->azEnv[i] = z;
 }
 
-static void addStr(cJSON *o, const char *zKey, const char *z)
-{
-  if(z)
-    cJSON_AddStringToObject(o, zKey, z);
-  else
-    cJSON_AddNullToObject(o, zKey);
-}
-
 /* State of one store_alerts_due() pass. */
 struct pass {
   struct chan *ch;          /* The channel */
@@ -325,19 +317,15 @@ static int takeAlert(void *pCtx, const struct store_alert *a)
     snprintf(it->zLink, sizeof(it->zLink), "%s#alert-%lld", cfg->zConsoleUrl,
              (long long)a->iId);
   cJSON *o = cJSON_CreateObject();
-  cJSON *aReason = cJSON_Parse(a->zReasonsJson ? a->zReasonsJson : "[]");
-  if(aReason == NULL || !cJSON_IsArray(aReason)) {
-    cJSON_Delete(aReason);
-    aReason = cJSON_CreateArray();
-  }
+  cJSON *aReason = cli_json_reasons(a->zReasonsJson);
   const cJSON *pFirst = cJSON_GetArrayItem(aReason, 0);
   char zFirst[400]; /* The first reason, kept past cJSON_Delete() */
   snprintf(zFirst, sizeof(zFirst), "%s",
            cJSON_IsString(pFirst) ? pFirst->valuestring : "");
   cJSON_AddStringToObject(o, "key", it->zKey);
   cJSON_AddNumberToObject(o, "alert_id", (double)a->iId);
-  addStr(o, "kind", a->zKind);
-  addStr(o, "verdict", a->zVerdict);
+  cli_json_text(o, "kind", a->zKind);
+  cli_json_text(o, "verdict", a->zVerdict);
   if(a->hasQuality) {
     cJSON_AddNumberToObject(o, "quality", a->quality);
     snprintf(zQ, sizeof(zQ), "%.1f", a->quality);
@@ -345,19 +333,19 @@ static int takeAlert(void *pCtx, const struct store_alert *a)
     cJSON_AddNullToObject(o, "quality");
   }
   cJSON_AddItemToObject(o, "reasons", aReason);
-  addStr(o, "study_instance_uid", a->zStudyUid);
-  addStr(o, "series_instance_uid", a->zSeriesUid);
-  addStr(o, "sop_instance_uid", a->zSopUid);
-  addStr(o, "modality", a->zModality);
-  addStr(o, "body_part", a->zBodyPart);
-  addStr(o, "station", a->zStation);
-  addStr(o, "operator", a->zOperator);
-  addStr(o, "accession", a->zAccession);
-  addStr(o, "institution", a->zInstitution);
-  addStr(o, "calling_aet", a->zCallingAet);
-  addStr(o, "received_at", a->zReceivedAt);
-  addStr(o, "alerted_at", a->zCreatedAt);
-  addStr(o, "console_url", it->zLink[0] ? it->zLink : NULL);
+  cli_json_text(o, "study_instance_uid", a->zStudyUid);
+  cli_json_text(o, "series_instance_uid", a->zSeriesUid);
+  cli_json_text(o, "sop_instance_uid", a->zSopUid);
+  cli_json_text(o, "modality", a->zModality);
+  cli_json_text(o, "body_part", a->zBodyPart);
+  cli_json_text(o, "station", a->zStation);
+  cli_json_text(o, "operator", a->zOperator);
+  cli_json_text(o, "accession", a->zAccession);
+  cli_json_text(o, "institution", a->zInstitution);
+  cli_json_text(o, "calling_aet", a->zCallingAet);
+  cli_json_text(o, "received_at", a->zReceivedAt);
+  cli_json_text(o, "alerted_at", a->zCreatedAt);
+  cli_json_text(o, "console_url", it->zLink[0] ? it->zLink : NULL);
   cJSON_AddStringToObject(o, "node", cfg->pCfg->zAet);
   it->zJson = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);

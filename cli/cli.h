@@ -195,6 +195,15 @@ char *cli_reasons_json(const struct qc_assessment *a);
  * no reasons: its "error" says why). */
 void cli_json_verdict(struct cJSON *o, const struct cli_result *r);
 
+/* Adds zKey: z to o, or zKey: null when z is NULL (json.c). */
+void cli_json_text(struct cJSON *o, const char *zKey, const char *z);
+
+/* A reasons column (a JSON array of sentences, as stored) as a new cJSON
+ * array; text that is not a JSON array, or NULL, gives an empty one.
+ * The caller owns it (cJSON_Delete(), or add it to an object).  NULL
+ * only when memory is short. */
+struct cJSON *cli_json_reasons(const char *zJson);
+
 /* Frees the models; p can be opened again. */
 void cli_measures_close(struct cli_measures *p);
 
@@ -386,6 +395,12 @@ unsigned cli_console_port(const cli_console *pConsole);
 
 /* Stops serving and frees it.  NULL is a no-op. */
 void cli_console_stop(cli_console *pConsole);
+
+/* Opens the database file zPath, which must exist (store_open() would
+ * create it), for the read-side commands (studies, show, report).
+ * Returns the handle (free with store_close()), or NULL after naming the
+ * problem on stderr (studies.c). */
+store *cli_db_open_existing(const char *zPath);
 
 /* Subcommands: argv[0] is the subcommand name.  Return an exit code. */
 int cli_score_main(int argc, char **argv);

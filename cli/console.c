@@ -273,14 +273,6 @@ static void thumbNote(struct cli_console *c, int64_t i, const char *zPath)
     t->iInstance = i;
 }
 
-static void addText(cJSON *o, const char *zKey, const char *z)
-{
-  if(z)
-    cJSON_AddStringToObject(o, zKey, z);
-  else
-    cJSON_AddNullToObject(o, zKey);
-}
-
 /* State of a listing. */
 struct listing {
   struct cli_console *c; /* The console */
@@ -292,34 +284,33 @@ static int onFlagged(void *pCtx, const struct store_flagged *f)
   struct listing *l = pCtx;
   char zThumb[48];
   cJSON *o = cJSON_CreateObject();
-  cJSON *aReason = cJSON_Parse(f->zReasonsJson ? f->zReasonsJson : "[]");
-  if(o == NULL)
-    return 1;
-  if(aReason == NULL || !cJSON_IsArray(aReason)) {
+  cJSON *aReason = cli_json_reasons(f->zReasonsJson);
+  if(o == NULL || aReason == NULL) {
+    cJSON_Delete(o);
     cJSON_Delete(aReason);
-    aReason = cJSON_CreateArray();
+    return 1;
   }
-  addText(o, "kind", f->zKind);
+  cli_json_text(o, "kind", f->zKind);
   if(f->iInstance)
     cJSON_AddNumberToObject(o, "instance", (double)f->iInstance);
   else
     cJSON_AddNullToObject(o, "instance");
-  addText(o, "study_instance_uid", f->zStudyUid);
-  addText(o, "series_instance_uid", f->zSeriesUid);
-  addText(o, "sop_instance_uid", f->zSopUid);
-  addText(o, "modality", f->zModality);
-  addText(o, "body_part", f->zBodyPart);
-  addText(o, "station", f->zStation);
-  addText(o, "operator", f->zOperator);
-  addText(o, "accession", f->zAccession);
-  addText(o, "verdict", f->zVerdict);
+  cli_json_text(o, "study_instance_uid", f->zStudyUid);
+  cli_json_text(o, "series_instance_uid", f->zSeriesUid);
+  cli_json_text(o, "sop_instance_uid", f->zSopUid);
+  cli_json_text(o, "modality", f->zModality);
+  cli_json_text(o, "body_part", f->zBodyPart);
+  cli_json_text(o, "station", f->zStation);
+  cli_json_text(o, "operator", f->zOperator);
+  cli_json_text(o, "accession", f->zAccession);
+  cli_json_text(o, "verdict", f->zVerdict);
   if(f->hasQuality)
     cJSON_AddNumberToObject(o, "quality", f->quality);
   else
     cJSON_AddNullToObject(o, "quality");
   cJSON_AddItemToObject(o, "reasons", aReason);
-  addText(o, "at", f->zAt);
-  addText(o, "received_at", f->zReceivedAt);
+  cli_json_text(o, "at", f->zAt);
+  cli_json_text(o, "received_at", f->zReceivedAt);
   if(f->iAlert)
     cJSON_AddNumberToObject(o, "alert", (double)f->iAlert);
   else
@@ -334,10 +325,10 @@ static int onFlagged(void *pCtx, const struct store_flagged *f)
   }
   if(f->zAckAction) {
     cJSON *a = cJSON_AddObjectToObject(o, "ack");
-    addText(a, "action", f->zAckAction);
-    addText(a, "comment", f->zAckComment);
-    addText(a, "by", f->zAckBy);
-    addText(a, "at", f->zAckAt);
+    cli_json_text(a, "action", f->zAckAction);
+    cli_json_text(a, "comment", f->zAckComment);
+    cli_json_text(a, "by", f->zAckBy);
+    cli_json_text(a, "at", f->zAckAt);
   } else {
     cJSON_AddNullToObject(o, "ack");
   }

@@ -53,3 +53,21 @@ void cli_json_verdict(cJSON *o, const struct cli_result *r)
   for(int32_t i = 0; aR && !r->zError && i < a->nReason; i++)
     cJSON_AddItemToArray(aR, cJSON_CreateString(a->azReason[i]));
 }
+
+void cli_json_text(cJSON *o, const char *zKey, const char *z)
+{
+  if(z)
+    cJSON_AddStringToObject(o, zKey, z);
+  else
+    cJSON_AddNullToObject(o, zKey);
+}
+
+cJSON *cli_json_reasons(const char *zJson)
+{
+  cJSON *a = zJson ? cJSON_Parse(zJson) : NULL;
+  if(!cJSON_IsArray(a)) {
+    cJSON_Delete(a);
+    a = cJSON_CreateArray();
+  }
+  return a;
+}

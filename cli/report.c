@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2187,31 +2186,6 @@ static int writeOut(const char *zOut, const struct rep *r, int iFormat)
 
 /* ---- main ----------------------------------------------------------- */
 
-/* Opens the existing database zPath; returns NULL after naming the
- * problem.  store_open() would create a missing file: check first. */
-static store *openExisting(const char *zPath)
-{
-  struct stat st;    /* Of zPath */
-  store *pDb = NULL; /* The handle */
-
-  if(stat(zPath, &st) != 0) {
-    cli_errorf("%s: no database: %s (start the node with 'dicomqc serve', "
-               "or give --data-dir or --db)",
-               zPath, strerror(errno));
-    return NULL;
-  }
-  if(!S_ISREG(st.st_mode)) {
-    cli_errorf("%s: not a database file (give --data-dir or --db)", zPath);
-    return NULL;
-  }
-  if(store_open(zPath, &pDb) != STORE_OK) {
-    cli_errorf("%s: %s", zPath, store_errmsg(pDb));
-    store_close(pDb);
-    return NULL;
-  }
-  return pDb;
-}
-
 static void repFree(struct rep *r)
 {
   for(int d = 0; d < DIM_COUNT; d++) {
@@ -2259,7 +2233,7 @@ int cli_report_main(int argc, char **argv)
     cli_errorf("out of memory");
     goto report_end;
   }
-  pDb = openExisting(zPath);
+  pDb = cli_db_open_existing(zPath);
   if(pDb == NULL) {
     goto report_end;
   }

@@ -148,22 +148,18 @@ static int parseReadArgs(int argc, char **argv, struct readCfg *c)
   return -1;
 }
 
-/* Opens the existing database of c; returns NULL after naming the
- * problem. */
-static store *openExisting(const struct readCfg *c)
+store *cli_db_open_existing(const char *zPath)
 {
-  char zPath[1100];
   struct stat st;
   store *pDb = NULL;
-  if(c->zDb)
-    snprintf(zPath, sizeof(zPath), "%s", c->zDb);
-  else
-    snprintf(zPath, sizeof(zPath), "%s/dicomqc.db",
-             c->zDataDir ? c->zDataDir : "./dicomqc-data");
   if(stat(zPath, &st) != 0) {
     cli_errorf("%s: no database: %s (start the node with 'dicomqc serve', "
                "or give --data-dir or --db)",
                zPath, strerror(errno));
+    return NULL;
+  }
+  if(!S_ISREG(st.st_mode)) {
+    cli_errorf("%s: not a database file (give --data-dir or --db)", zPath);
     return NULL;
   }
   if(store_open(zPath, &pDb) != STORE_OK) {
@@ -174,24 +170,20 @@ static store *openExisting(const struct readCfg *c)
   return pDb;
 }
 
-/* Adds a JSON array parsed from zJson (or an empty one) as zKey. */
-static void addReasons(cJSON *o, const char *zJson)
+/* Opens the existing database of c; returns NULL after naming the
+ * problem. */
+static store *openExisting(const struct readCfg *c)
 {
-  cJSON *a = zJson ? cJSON_Parse(zJson) : NULL;
-  if(!cJSON_IsArray(a)) {
-    cJSON_Delete(a);
-    a = cJSON_CreateArray();
-  }
-  cJSON_AddItemToObject(o, "reasons", a);
+  char zPath[1100];
+  if(c->zDb)
+    snprintf(zPath, sizeof(zPath), "%s", c->zDb);
+  else
+    snprintf(zPath, sizeof(zPath), "%s/dicomqc.db",
+             c->zDataDir ? c->zDataDir : "./dicomqc-data");
+  return cli_db_open_existing(zPath);
 }
 
-static void addStr(cJSON *o, const char *zKey, const char *z)
-{
-  if(z)
-    cJSON_AddStringToObject(o, zKey, z);
-  else
-    cJSON_AddNullToObject(o, zKey);
-}
+/* Adds a JSON array parsed from zJson (or an empty one) as zKey. */
 
 /* The study object of the studies --json contract. */
 static cJSON *studyJson(const struct store_study *s)
@@ -200,11 +192,11 @@ static cJSON *studyJson(const struct store_study *s)
   if(o == NULL)
     return NULL;
   cJSON_AddStringToObject(o, "study_instance_uid", s->zStudyInstanceUid);
-  addStr(o, "modality", s->zModality);
+  cli_json_text(o, "modality", s->zModality);
   cJSON_AddNumberToObject(o, "instances", (double)s->nInstances);
   cJSON_AddNumberToObject(o, "scored", (double)s->nScored);
   cJSON_AddStringToObject(o, "verdict", s->zVerdict);
-  addReasons(o, s->zReasonsJson);
+  cJSON_AddItemToObject(o, "reasons", cli_json_reasons(s->zReasonsJson));
   cJSON_AddBoolToObject(o, "complete", s->isComplete);
   return o;
 }
@@ -304,19 +296,19 @@ static int onInstanceShow(void *pCtx, const struct store_instance_row *p)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToArray(r->pInst, o);
     cJSON_AddStringToObject(o, "sop_instance_uid", p->zSopInstanceUid);
-    addStr(o, "series_instance_uid", p->zSeriesInstanceUid);
-    addStr(o, "modality", p->zModality);
-    addStr(o, "file", p->zFilePath);
+    cli_json_text(o, "series_instance_uid", p->zSeriesInstanceUid);
+    cli_json_text(o, "modality", p->zModality);
+    cli_json_text(o, "file", p->zFilePath);
     cJSON_AddNumberToObject(o, "bytes", (double)p->nFileSize);
-    addStr(o, "received_at", p->zReceivedAt);
-    addStr(o, "queue", p->zQueueState);
-    addStr(o, "verdict", p->zVerdict);
+    cli_json_text(o, "received_at", p->zReceivedAt);
+    cli_json_text(o, "queue", p->zQueueState);
+    cli_json_text(o, "verdict", p->zVerdict);
     if(p->hasQuality)
       cJSON_AddNumberToObject(o, "quality", p->quality);
     else
       cJSON_AddNullToObject(o, "quality");
-    addReasons(o, p->zReasonsJson);
-    addStr(o, "error", p->zError);
+    cJSON_AddItemToObject(o, "reasons", cli_json_reasons(p->zReasonsJson));
+    cli_json_text(o, "error", p->zError);
     r->pMetrics = cJSON_AddObjectToObject(o, "metrics");
   } else {
     printf("\ninstance  %s\n  series  %s\n  file    %s (%lld bytes)\n"

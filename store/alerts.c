@@ -50,12 +50,6 @@ static const char zAlertSelect[] =
     " LEFT JOIN studies s ON s.study_instance_uid ="
     "  COALESCE(a.study_instance_uid, i.study_instance_uid)";
 
-/* Text of column i, or NULL. */
-static const char *colText(sqlite3_stmt *pStmt, int i)
-{
-  return (const char *)sqlite3_column_text(pStmt, i);
-}
-
 /* Prepares zSql on the handle's connection (not cached). */
 static int prepare(store *p, const char *zSql, const char *zOp,
                    sqlite3_stmt **ppStmt)
@@ -80,24 +74,24 @@ static int eachAlert(store *p, sqlite3_stmt *pStmt, int isOne,
     struct store_alert a;
     memset(&a, 0, sizeof(a));
     a.iId = sqlite3_column_int64(pStmt, 0);
-    a.zKind = colText(pStmt, 1);
+    a.zKind = storeColText(pStmt, 1);
     a.iInstance = sqlite3_column_int64(pStmt, 2);
-    a.zStudyUid = colText(pStmt, 3);
-    a.zSeriesUid = colText(pStmt, 4);
-    a.zSopUid = colText(pStmt, 5);
-    a.zModality = colText(pStmt, 6);
-    a.zBodyPart = colText(pStmt, 7);
-    a.zStation = colText(pStmt, 8);
-    a.zOperator = colText(pStmt, 9);
-    a.zAccession = colText(pStmt, 10);
-    a.zInstitution = colText(pStmt, 11);
-    a.zCallingAet = colText(pStmt, 12);
-    a.zVerdict = colText(pStmt, 13);
-    a.zReasonsJson = colText(pStmt, 14);
+    a.zStudyUid = storeColText(pStmt, 3);
+    a.zSeriesUid = storeColText(pStmt, 4);
+    a.zSopUid = storeColText(pStmt, 5);
+    a.zModality = storeColText(pStmt, 6);
+    a.zBodyPart = storeColText(pStmt, 7);
+    a.zStation = storeColText(pStmt, 8);
+    a.zOperator = storeColText(pStmt, 9);
+    a.zAccession = storeColText(pStmt, 10);
+    a.zInstitution = storeColText(pStmt, 11);
+    a.zCallingAet = storeColText(pStmt, 12);
+    a.zVerdict = storeColText(pStmt, 13);
+    a.zReasonsJson = storeColText(pStmt, 14);
     a.hasQuality = sqlite3_column_type(pStmt, 15) != SQLITE_NULL;
     a.quality = a.hasQuality ? sqlite3_column_double(pStmt, 15) : 0.0;
-    a.zCreatedAt = colText(pStmt, 16);
-    a.zReceivedAt = colText(pStmt, 17);
+    a.zCreatedAt = storeColText(pStmt, 16);
+    a.zReceivedAt = storeColText(pStmt, 17);
     nRow++;
     if(xEach(pCtx, &a) != 0) {
       rc = SQLITE_DONE;
@@ -185,8 +179,8 @@ int store_delivery_get(store *p, int64_t iAlert, const char *zChannel,
   storeBindText(pStmt, 2, zChannel);
   int s = sqlite3_step(pStmt);
   if(s == SQLITE_ROW) {
-    const char *zState = colText(pStmt, 0);
-    const char *zNext = colText(pStmt, 2);
+    const char *zState = storeColText(pStmt, 0);
+    const char *zNext = storeColText(pStmt, 2);
     pOut->state =
         zState && strcmp(zState, "delivered") == 0 ? STORE_DELIVERY_DELIVERED
         : zState && strcmp(zState, "failed") == 0  ? STORE_DELIVERY_FAILED

@@ -92,12 +92,6 @@ static const char zReportImages[] =
     " AND (?2 IS NULL OR i.received_at < ?2)"
     " ORDER BY i.received_at, i.id";
 
-/* Column iCol as text, or NULL. */
-static const char *colText(sqlite3_stmt *pStmt, int iCol)
-{
-  return (const char *)sqlite3_column_text(pStmt, iCol);
-}
-
 /* Normalises the bounds zFrom and zTo (either may be NULL) into zFromN
  * and zToN (STORE_TIME_MAX bytes each); *pzFrom and *pzTo are set to
  * the normalised text, or NULL for an open bound. */
@@ -155,29 +149,29 @@ static int prepareRange(store *p, const char *zOp, const char *zSql,
 /* Fills *pF from the current row of zFlagged. */
 static void readFlagged(sqlite3_stmt *pStmt, struct store_flagged *pF)
 {
-  pF->zKind = colText(pStmt, 0);
+  pF->zKind = storeColText(pStmt, 0);
   pF->iInstance = sqlite3_column_int64(pStmt, 1);
-  pF->zStudyUid = colText(pStmt, 2);
-  pF->zSeriesUid = colText(pStmt, 3);
-  pF->zSopUid = colText(pStmt, 4);
-  pF->zModality = colText(pStmt, 5);
-  pF->zBodyPart = colText(pStmt, 6);
-  pF->zStation = colText(pStmt, 7);
-  pF->zOperator = colText(pStmt, 8);
-  pF->zAccession = colText(pStmt, 9);
-  pF->zVerdict = colText(pStmt, 10);
+  pF->zStudyUid = storeColText(pStmt, 2);
+  pF->zSeriesUid = storeColText(pStmt, 3);
+  pF->zSopUid = storeColText(pStmt, 4);
+  pF->zModality = storeColText(pStmt, 5);
+  pF->zBodyPart = storeColText(pStmt, 6);
+  pF->zStation = storeColText(pStmt, 7);
+  pF->zOperator = storeColText(pStmt, 8);
+  pF->zAccession = storeColText(pStmt, 9);
+  pF->zVerdict = storeColText(pStmt, 10);
   pF->hasQuality = sqlite3_column_type(pStmt, 11) != SQLITE_NULL;
   pF->quality = sqlite3_column_double(pStmt, 11);
-  pF->zReasonsJson = colText(pStmt, 12);
-  pF->zAt = colText(pStmt, 13);
-  pF->zReceivedAt = colText(pStmt, 14);
-  pF->zFilePath = colText(pStmt, 15);
+  pF->zReasonsJson = storeColText(pStmt, 12);
+  pF->zAt = storeColText(pStmt, 13);
+  pF->zReceivedAt = storeColText(pStmt, 14);
+  pF->zFilePath = storeColText(pStmt, 15);
   pF->iThumbInstance = sqlite3_column_int64(pStmt, 16);
   pF->iAlert = sqlite3_column_int64(pStmt, 17);
-  pF->zAckAction = colText(pStmt, 18);
-  pF->zAckComment = colText(pStmt, 19);
-  pF->zAckBy = colText(pStmt, 20);
-  pF->zAckAt = colText(pStmt, 21);
+  pF->zAckAction = storeColText(pStmt, 18);
+  pF->zAckComment = storeColText(pStmt, 19);
+  pF->zAckBy = storeColText(pStmt, 20);
+  pF->zAckAt = storeColText(pStmt, 21);
 }
 
 int store_flagged_list(store *p, const char *zFrom, const char *zTo, int nMax,
@@ -247,7 +241,7 @@ int store_verdict_counts(store *p,
     if(rc != SQLITE_ROW) {
       break;
     }
-    if(xEach(pCtx, colText(pStmt, 0), colText(pStmt, 1),
+    if(xEach(pCtx, storeColText(pStmt, 0), storeColText(pStmt, 1),
              sqlite3_column_int64(pStmt, 2)) != 0) {
       rc = SQLITE_DONE;
     }
@@ -263,15 +257,15 @@ int store_verdict_counts(store *p,
 static void readReportImage(sqlite3_stmt *pStmt, struct store_report_image *pR)
 {
   pR->iInstance = sqlite3_column_int64(pStmt, 0);
-  pR->zStudyUid = colText(pStmt, 1);
-  pR->zModality = colText(pStmt, 2);
-  pR->zStation = colText(pStmt, 3);
-  pR->zOperator = colText(pStmt, 4);
-  pR->zReceivedAt = colText(pStmt, 5);
-  pR->zVerdict = colText(pStmt, 6);
+  pR->zStudyUid = storeColText(pStmt, 1);
+  pR->zModality = storeColText(pStmt, 2);
+  pR->zStation = storeColText(pStmt, 3);
+  pR->zOperator = storeColText(pStmt, 4);
+  pR->zReceivedAt = storeColText(pStmt, 5);
+  pR->zVerdict = storeColText(pStmt, 6);
   pR->hasQuality = sqlite3_column_type(pStmt, 7) != SQLITE_NULL;
   pR->quality = sqlite3_column_double(pStmt, 7);
-  pR->zStudyVerdict = colText(pStmt, 8);
+  pR->zStudyVerdict = storeColText(pStmt, 8);
 }
 
 int store_report_images(store *p, const char *zFrom, const char *zTo,

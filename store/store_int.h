@@ -187,6 +187,12 @@ void storeTimeNow(char *zBuf);
 int storeTimeNorm(store *pStore, const char *zTime, const char *zOp,
                   char *zBuf);
 
+/* Column iCol of the current row of pStmt as text, or NULL. */
+static inline const char *storeColText(sqlite3_stmt *pStmt, int iCol)
+{
+  return (const char *)sqlite3_column_text(pStmt, iCol);
+}
+
 /* Binds z as text, or NULL when z is NULL.  The text must outlive the
  * step (SQLITE_STATIC). */
 int storeBindText(sqlite3_stmt *pStmt, int i, const char *z);

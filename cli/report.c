@@ -55,7 +55,7 @@
 #define PERIOD_MAX_DAYS 3660
 
 /* Periods up to this long get hourly bins in the retake-rate chart,
- * longer ones daily bins (the brief: "hourly up to 48 h"). */
+ * longer ones daily bins. */
 #define HOURLY_MAX_MS (48 * HOUR_MS)
 
 /* Flagged rows listed at most; the rest are counted as cut. */

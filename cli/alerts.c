@@ -553,6 +553,15 @@ static int waitWake(struct cli_alerts *pA, long *pnSeen)
   return stop;
 }
 
+/* Whether the dispatcher is stopping (read under its mutex). */
+static int isStopping(struct cli_alerts *pA)
+{
+  pthread_mutex_lock(&pA->mu);
+  int stop = pA->stopping;
+  pthread_mutex_unlock(&pA->mu);
+  return stop;
+}
+
 static void *chanMain(void *pArg)
 {
   struct chan *ch = pArg;
@@ -579,7 +588,7 @@ static void *chanMain(void *pArg)
       runPass(ch, ps);
       for(int i = 0; i < ps->nItem; i++)
         itemFree(&ps->aItem[i]);
-    } while(ps->nItem == BATCH && !pA->stopping);
+    } while(ps->nItem == BATCH && !isStopping(pA));
   }
   free(ps);
   return NULL;

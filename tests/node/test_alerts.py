@@ -362,25 +362,32 @@ check("/metrics is Prometheus text with verdict counts from the database",
 
 # ---- 6. the console in a real browser -------------------------------------
 
-def browser_part():
+def open_browser():
+    """Headless Chromium through Selenium, or None (skip, said why)."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.common.exceptions import NoAlertPresentException
     except ImportError:
         print("SKIP browser: python3-selenium missing")
-        return
+        return None
     drv = shutil.which("chromedriver")
     if drv is None or shutil.which("chromium") is None:
         print("SKIP browser: chromium or chromedriver missing")
-        return
+        return None
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium")
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
               "--disable-dev-shm-usage", "--window-size=1400,1000"):
         opts.add_argument(a)
-    browser = webdriver.Chrome(service=Service(drv), options=opts)
+    return webdriver.Chrome(service=Service(drv), options=opts)
+
+
+def browser_part():
+    browser = open_browser()
+    if browser is None:
+        return
+    from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import NoAlertPresentException
     try:
         browser.get("http://127.0.0.1:%d/" % http_port)
         check("the console lists the 4 flagged images",
@@ -471,6 +478,9 @@ with open(INI, "w") as f:
             "modalities = DX\n" % (HOOK2, HOOK3))
 port, http_port = start_node("node3.log", ["--config", INI])
 n_posts = recv.count()
+browser = open_browser()
+if browser is not None:
+    browser.get("http://127.0.0.1:%d/" % http_port)
 a2 = make_image("d.dcm", UID + ".4", "ROOM-2", accession="ACC-4")
 a9 = make_image("e.dcm", UID + ".5", "ROOM-9", accession="ACC-5")
 ok, _ = send(port, a2, a9)
@@ -481,6 +491,28 @@ check("the webhook gets both image alerts and the study alert",
       recv.count() - n_posts)
 new = [json.loads(b) for _, _, b, _ in recv.posts[n_posts:]]
 study = [d for d in new if d["kind"] == "study"]
+study_uid = doc["study_instance_uid"]
+if browser is not None:
+    # The study row: within 2 s of the study's verdict.  (The new images
+    # reopened the study; it closes again 2 s after the last one.)
+    key = "study:" + study_uid
+
+    def study_row():
+        return browser.execute_script(
+            "const r = document.querySelector('tr[data-key=\"' +"
+            " arguments[0] + '\"]'); return r ? r.textContent : '';", key)
+
+    def completed():
+        return db("SELECT completed_at FROM studies WHERE"
+                  " study_instance_uid = ?", study_uid)[0][0]
+    wait_for(lambda: completed() is not None, 10)
+    t_done = time.monotonic()
+    appeared = wait_for(lambda: "retake" in study_row().lower(), 2.0)
+    dt = time.monotonic() - t_done
+    check("the retake study appears on the console within 2 s of its "
+          "verdict (%.2f s)" % dt, appeared and dt <= 2.0, study_row()[:200])
+    browser.save_screenshot(os.path.join(ARTIFACTS, "console-study.png"))
+    browser.quit()
 check("the study alert names the study, its first image's station, no "
       "quality", len(study) == 1 and study[0]["study_instance_uid"] ==
       doc["study_instance_uid"] and study[0]["station"] == "ROOM-1" and

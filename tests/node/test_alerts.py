@@ -453,6 +453,34 @@ def browser_part():
 
 browser_part()
 
+def post_ack(body, ctype="application/json"):
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d/api/ack" % http_port, data=body,
+        headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+st, js = post_ack(b"{not json")
+check("an acknowledgment that is not JSON gets 400 and a reason",
+      st == 400 and "JSON" in js["error"], (st, js))
+st, js = post_ack(json.dumps({"instance": 99999,
+                              "action": "retaken"}).encode())
+check("an acknowledgment of an unknown image gets 404",
+      st == 404 and "99999" in js["error"], (st, js))
+st, js = post_ack(json.dumps({"instance": 1, "action": "ignored"}).encode())
+check("an unknown action gets 400", st == 400, (st, js))
+st, js = post_ack(b'{"comment": "' + b"x" * 20000 + b'"}')
+check("a 20 kB body gets 413", st == 413, (st, js))
+try:
+    http_get(http_port, "/thumb/99999.png")
+    check("a thumbnail the list never named is 404", False)
+except urllib.error.HTTPError as e:
+    check("a thumbnail the list never named is 404", e.code == 404)
+
 # A form post from another site cannot acknowledge (no JSON type).
 req = urllib.request.Request(
     "http://127.0.0.1:%d/api/ack" % http_port,
@@ -464,6 +492,18 @@ try:
 except urllib.error.HTTPError as e:
     check("a form-encoded acknowledgment is refused (415)", e.code == 415)
 stop_node()
+
+# Channels that cannot work stop the start, with the reason.
+for args, want in (
+        (["--webhook", "ftp://127.0.0.1/x"], "not an http:// or https://"),
+        (["--alert-exec", os.path.join(T, "missing")], "cannot be run"),
+        (["--webhook", "http://127.0.0.1:1/", "--webhook-secret-file",
+          os.path.join(T, "missing")], "cannot read the webhook secret")):
+    r = subprocess.run([BIN, "serve", "--port", "0", "--http", "off",
+                        "--data-dir", DATA] + args, capture_output=True,
+                       text=True, timeout=30)
+    check("serve %s: exit 1, '%s'" % (" ".join(args[:2]), want),
+          r.returncode == 1 and want in r.stderr, r.stderr[-300:])
 
 # ---- 7. routes: per station and per kind, and a study alert ---------------
 

@@ -137,27 +137,21 @@ struct uid_list {
   size_t nAlloc; /* Slots allocated */
 };
 
-/* Column iCol as text, or NULL. */
-static const char *colText(sqlite3_stmt *pStmt, int iCol)
-{
-  return (const char *)sqlite3_column_text(pStmt, iCol);
-}
-
 /* ---- reading studies ------------------------------------------------ */
 
 /* Fills *pS from the current row of a STUDY_SELECT statement. */
 static void readStudy(sqlite3_stmt *pStmt, struct store_study *pS)
 {
-  pS->zStudyInstanceUid = colText(pStmt, 0);
-  pS->zModality = colText(pStmt, 1);
+  pS->zStudyInstanceUid = storeColText(pStmt, 0);
+  pS->zModality = storeColText(pStmt, 1);
   pS->nInstances = sqlite3_column_int64(pStmt, 2);
   pS->nScored = sqlite3_column_int64(pStmt, 3);
-  pS->zVerdict = colText(pStmt, 4);
-  pS->zReasonsJson = colText(pStmt, 5);
+  pS->zVerdict = storeColText(pStmt, 4);
+  pS->zReasonsJson = storeColText(pStmt, 5);
   pS->isComplete = sqlite3_column_int(pStmt, 6) != 0;
-  pS->zFirstReceivedAt = colText(pStmt, 7);
-  pS->zLastReceivedAt = colText(pStmt, 8);
-  pS->zCompletedAt = colText(pStmt, 9);
+  pS->zFirstReceivedAt = storeColText(pStmt, 7);
+  pS->zLastReceivedAt = storeColText(pStmt, 8);
+  pS->zCompletedAt = storeColText(pStmt, 9);
 }
 
 /* Steps a bound STUDY_SELECT statement, calling xEach per row until it
@@ -323,7 +317,7 @@ static int findIdle(store *p, const char *zNow, const char *zMod,
   }
   while(rc == SQLITE_OK || rc == SQLITE_ROW) {
     rc = sqlite3_step(pStmt);
-    if(rc == SQLITE_ROW && listAdd(p, pList, colText(pStmt, 0)) != 0) {
+    if(rc == SQLITE_ROW && listAdd(p, pList, storeColText(pStmt, 0)) != 0) {
       storeStmtDone(pStmt);
       return STORE_ERR_NOMEM;
     }
@@ -446,20 +440,20 @@ int store_studies_close_idle(store *p, double idleSeconds,
 static void readInstance(sqlite3_stmt *pStmt, struct store_instance_row *pR)
 {
   pR->iId = sqlite3_column_int64(pStmt, 0);
-  pR->zSopInstanceUid = colText(pStmt, 1);
-  pR->zSeriesInstanceUid = colText(pStmt, 2);
-  pR->zSopClassUid = colText(pStmt, 3);
-  pR->zModality = colText(pStmt, 4);
-  pR->zFilePath = colText(pStmt, 5);
+  pR->zSopInstanceUid = storeColText(pStmt, 1);
+  pR->zSeriesInstanceUid = storeColText(pStmt, 2);
+  pR->zSopClassUid = storeColText(pStmt, 3);
+  pR->zModality = storeColText(pStmt, 4);
+  pR->zFilePath = storeColText(pStmt, 5);
   pR->nFileSize = sqlite3_column_int64(pStmt, 6);
-  pR->zReceivedAt = colText(pStmt, 7);
-  pR->zQueueState = colText(pStmt, 8);
+  pR->zReceivedAt = storeColText(pStmt, 7);
+  pR->zQueueState = storeColText(pStmt, 8);
   pR->nAttempts = sqlite3_column_int64(pStmt, 9);
-  pR->zVerdict = colText(pStmt, 10);
+  pR->zVerdict = storeColText(pStmt, 10);
   pR->hasQuality = sqlite3_column_type(pStmt, 11) != SQLITE_NULL;
   pR->quality = sqlite3_column_double(pStmt, 11);
-  pR->zReasonsJson = colText(pStmt, 12);
-  pR->zError = colText(pStmt, 13);
+  pR->zReasonsJson = storeColText(pStmt, 12);
+  pR->zError = storeColText(pStmt, 13);
 }
 
 int store_study_instances(store *p, const char *zStudyUid,
@@ -521,8 +515,8 @@ int store_metrics_each(store *p, int64_t iInstance,
   while(rc == SQLITE_OK || rc == SQLITE_ROW) {
     rc = sqlite3_step(pStmt);
     if(rc == SQLITE_ROW &&
-       xEach(pCtx, colText(pStmt, 0), sqlite3_column_double(pStmt, 1),
-             colText(pStmt, 2),
+       xEach(pCtx, storeColText(pStmt, 0), sqlite3_column_double(pStmt, 1),
+             storeColText(pStmt, 2),
              sqlite3_column_type(pStmt, 3) == SQLITE_NULL
                  ? -1
                  : sqlite3_column_int(pStmt, 3)) != 0) {

@@ -301,6 +301,39 @@ test_store_open_failing_migration_rolls_back_whole_step(void **state)
   sqlite3_close(db);
 }
 
+/* A version-2 file (issue 5's node) with an undelivered alert: version
+ * 3 adds the delivery records and acknowledgments and keeps the alert
+ * due for every channel. */
+static void test_store_open_version_2_upgrades_in_place(void **state)
+{
+  struct tsu_dir *pTmp = *state;
+  store *pStore = NULL;
+  sqlite3 *db = NULL;
+
+  makeOldDatabase(pTmp->zPath, 2);
+  assert_int_equal(sqlite3_open(pTmp->zPath, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "INSERT INTO alerts(kind, instance_id, verdict, reasons,"
+                   " created_at) VALUES('image', 1, 'retake', '[\"Dark\"]',"
+                   " '2024-05-01T12:00:01.000Z')",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(pTmp->zPath, &pStore), STORE_OK);
+  db = storeDb(pStore);
+  assert_int_equal(sqlInt(db, "PRAGMA user_version"), 3);
+  assert_int_equal(sqlInt(db, "SELECT count(*) FROM sqlite_master WHERE"
+                              " name IN ('alert_deliveries', 'acks')"),
+                   2);
+  assert_int_equal(sqlInt(db, "SELECT count(*) FROM alerts WHERE"
+                              " delivered_at IS NULL"),
+                   1);
+  assert_int_equal(
+      store_ack_put(pStore, 1, NULL, "accepted", NULL, NULL, NULL), STORE_OK);
+  store_close(pStore);
+}
+
 static void test_store_open_version_1_upgrades_in_place(void **state)
 {
   struct tsu_dir *pTmp = *state;
@@ -952,6 +985,7 @@ int main(void)
       DIR_TEST(test_store_open_newer_version_returns_STORE_ERR_VERSION),
       DIR_TEST(test_store_open_failing_migration_rolls_back_whole_step),
       DIR_TEST(test_store_open_version_1_upgrades_in_place),
+      DIR_TEST(test_store_open_version_2_upgrades_in_place),
       DIR_TEST(test_store_open_foreign_application_id_returns_CORRUPT),
       DIR_TEST(test_store_open_foreign_tables_at_version_0_return_CORRUPT),
       DIR_TEST(test_store_open_version_2_without_application_id_is_CORRUPT),

@@ -20,3 +20,13 @@ if(DICOMQC_DEBIAN_PYTHON)
             ${PROJECT_BINARY_DIR}/tests/artifacts)
   set_tests_properties(alerts PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# Every MALFORMED / EDGE / MALICIOUS file of the shared corpus, from disk
+# and over the network: an answer or a clear error, bounded memory, the
+# node still serving (issue 7 item 1; skips without ../shared).
+if(DICOMQC_DEBIAN_PYTHON)
+  add_test(NAME hostile
+    COMMAND ${DICOMQC_DEBIAN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_hostile.py
+            $<TARGET_FILE:dicomqc> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(hostile PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+endif()

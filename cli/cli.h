@@ -289,6 +289,7 @@ struct cli_serve_cfg {
   uint32_t nAcseTimeout;  /* Association negotiation timeout, s */
   uint32_t nDimseTimeout; /* Timeout between messages, s */
   uint32_t nMaxPdu;       /* Largest PDU received, bytes */
+  uint32_t nMinFreeMib;   /* Refuse stores below this free space, MiB */
   char zWebhook[1024];    /* --webhook URL, "" for none */
   char zWebhookSecretFile[1024]; /* Its HMAC key's file, "" = unsigned */
   char zAlertExec[1024];         /* --alert-exec PROGRAM, "" for none */

@@ -73,6 +73,10 @@ static const struct {
      "timeout between messages of an association, seconds (60)"},
     {"max_pdu", "max-pdu", CFG_UINT, NUM(nMaxPdu), 131072, "BYTES",
      "largest PDU we receive, 4096..131072 (65536)"},
+    {"min_free_mib", "min-free-mib", CFG_COUNT, NUM(nMinFreeMib), 1048576,
+     "MIB",
+     "refuse new images (0xA700) while the archive's or the database's "
+     "file system has less free space; 0 = until full (512)"},
     {"webhook", "webhook", CFG_STR, STR(zWebhook), 0, "URL",
      "POST every alert as JSON to URL, http:// or https:// (none)"},
     {"webhook_secret_file", "webhook-secret-file", CFG_STR,
@@ -112,6 +116,7 @@ void cli_serve_cfg_default(struct cli_serve_cfg *c)
   c->nAcseTimeout = 30;
   c->nDimseTimeout = 60;
   c->nMaxPdu = 65536;
+  c->nMinFreeMib = 512;
   c->nAlertTimeout = 10;
   c->nAlertRetryMax = 300;
   c->nAlertGiveUp = 86400;

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,6 +126,54 @@ static uint16_t readHeader(const struct dicom_scp_instance *pInst,
   return status;
 }
 
+/* Free space of the file system holding zPath, MiB, or -1 (errno). */
+static double freeMib(const char *zPath)
+{
+  struct statvfs sv;
+  if(statvfs(zPath, &sv) != 0)
+    return -1;
+  return (double)sv.f_bavail * (double)sv.f_frsize / (1024.0 * 1024.0);
+}
+
+/* The low-space watermark (min_free_mib): 0 when both the archive's and
+ * the database's file systems have at least that much free, with the
+ * received file already in archive/.tmp (placing it takes no more
+ * space), else 0xA700 after logging why (the temp file is then
+ * removed).  The database folder is zDb's, or "." for a bare name. */
+static uint16_t checkSpace(struct node *n,
+                           const struct dicom_scp_instance *pInst)
+{
+  char zDbDir[1100], q1[300], q2[300];
+  if(n->cfg.nMinFreeMib == 0)
+    return 0;
+  snprintf(zDbDir, sizeof(zDbDir), "%s", n->zDb);
+  char *pSlash = strrchr(zDbDir, '/');
+  if(pSlash)
+    *pSlash = 0;
+  else
+    snprintf(zDbDir, sizeof(zDbDir), ".");
+  const char *azDir[2] = {n->zArchive, zDbDir};
+  for(int i = 0; i < 2; i++) {
+    double mib = freeMib(azDir[i]);
+    if(mib >= (double)n->cfg.nMinFreeMib)
+      continue;
+    char zWhy[1300], q3[1400];
+    snprintf(zWhy, sizeof(zWhy),
+             "low disk space: %.1f MiB free on the file system of %s, "
+             "min_free_mib %u",
+             mib, azDir[i], n->cfg.nMinFreeMib);
+    cli_log("error",
+            "event=store_failed status=0xA700 calling_aet=%s sop=%s "
+            "reason=%s",
+            cli_logq(q1, sizeof(q1), pInst->zCallingAet),
+            cli_logq(q2, sizeof(q2), pInst->zSopInstanceUid),
+            cli_logq(q3, sizeof(q3), zWhy));
+    unlink(pInst->zTempPath);
+    return 0xA700;
+  }
+  return 0;
+}
+
 /* xStore of the listener: archive, index, enqueue; then the status. */
 static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
 {
@@ -135,7 +184,10 @@ static uint16_t onStore(void *pCtx, const struct dicom_scp_instance *pInst)
   int outcome = 0;
   int64_t id = 0;
   atomic_fetch_add(&n->stats.nReceived, 1);
-  uint16_t status = readHeader(pInst, &m);
+  uint16_t status = checkSpace(n, pInst);
+  if(status)
+    return status;
+  status = readHeader(pInst, &m);
   if(status)
     return status;
   /* Placed, its name made durable by the writer's one fsync of the

@@ -30,3 +30,12 @@ if(DICOMQC_DEBIAN_PYTHON)
             $<TARGET_FILE:dicomqc> ${PROJECT_SOURCE_DIR})
   set_tests_properties(hostile PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endif()
+
+# A full disk and the low-space watermark on a 40 MiB tmpfs (issue 7
+# item 4; needs root and mount, skips otherwise).
+if(DICOMQC_DEBIAN_PYTHON)
+  add_test(NAME disk
+    COMMAND ${DICOMQC_DEBIAN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_disk.py
+            $<TARGET_FILE:dicomqc> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(disk PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+endif()

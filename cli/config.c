@@ -76,7 +76,7 @@ static const struct {
     {"min_free_mib", "min-free-mib", CFG_COUNT, NUM(nMinFreeMib), 1048576,
      "MIB",
      "refuse new images (0xA700) while the archive's or the database's "
-     "file system has less free space; 0 = until full (512)"},
+     "file system has less free space; 0 = until full (100)"},
     {"webhook", "webhook", CFG_STR, STR(zWebhook), 0, "URL",
      "POST every alert as JSON to URL, http:// or https:// (none)"},
     {"webhook_secret_file", "webhook-secret-file", CFG_STR,
@@ -116,7 +116,7 @@ void cli_serve_cfg_default(struct cli_serve_cfg *c)
   c->nAcseTimeout = 30;
   c->nDimseTimeout = 60;
   c->nMaxPdu = 65536;
-  c->nMinFreeMib = 512;
+  c->nMinFreeMib = 100;
   c->nAlertTimeout = 10;
   c->nAlertRetryMax = 300;
   c->nAlertGiveUp = 86400;

@@ -39,3 +39,12 @@ if(DICOMQC_DEBIAN_PYTHON)
             $<TARGET_FILE:dicomqc> ${PROJECT_SOURCE_DIR})
   set_tests_properties(disk PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endif()
+
+# kill -9 at random moments during 8 concurrent associations, 8 rounds:
+# nothing acknowledged is lost (issue 7 item 3).
+if(DICOMQC_DEBIAN_PYTHON)
+  add_test(NAME crash
+    COMMAND ${DICOMQC_DEBIAN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_crash.py
+            $<TARGET_FILE:dicomqc> ${PROJECT_SOURCE_DIR} 8)
+  set_tests_properties(crash PROPERTIES TIMEOUT 900)
+endif()

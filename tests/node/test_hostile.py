@@ -261,6 +261,31 @@ for row in FILES:
          status == "association rejected") and echo(),
         status)
 
+# UIDs that try to become paths: refused, nothing written outside.
+SAMPLE_MR = os.path.join(SRC, "samples", "dicom",
+                         "mr_head_signed_explicit_le.dcm")
+mr_class, mr_sop, mr_ts, mr_data = rawscu.read_part10(SAMPLE_MR)
+for evil in ("../../../../../../../../../../../../tmp/x",
+             "1.2.3/../../../../../../../../../../../x",
+             "/tmp/dicomqc-hostile-absolute-path-uid.."):
+    evil = evil[:len(mr_sop)].ljust(len(mr_sop), "1")
+    data = mr_data.replace(mr_sop.encode(), evil.encode())
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+            acc, pmax = rawscu.associate(s, "HOSTILE", "DICOMQC",
+                                         {1: (mr_class, mr_ts)})
+            rawscu.send_pdvs(s, 1, rawscu.store_command(mr_class, evil, 1),
+                             True, pmax)
+            rawscu.send_pdvs(s, 1, data, False, pmax)
+            st = rawscu.response_status(s)
+    except Exception as e:  # noqa: BLE001 - reported
+        st = repr(e)
+    outside = [p for p in ("/tmp/x", "/x", os.path.join(DATA, "x"))
+               if os.path.exists(p)]
+    check("SOP Instance UID %r: refused (%s), no file outside the archive"
+          % (evil[:24], "0x%04X" % st if isinstance(st, int) else st),
+          st in (0xC000, 0xA900) and not outside, outside)
+
 check("the node is still running", node.poll() is None)
 sample = os.path.join(SRC, "samples", "dicom", "dx_chest_explicit_le.dcm")
 status = store_one(sample)

@@ -298,6 +298,12 @@ struct cli_serve_cfg {
   uint32_t nAlertGiveUp;         /* Give up this long after the alert, s */
   char zHttp[300];               /* Console ADDR:PORT, or "off" */
   char zConsoleUrl[1024];        /* Console link in alerts, "" = from zHttp */
+  char zTlsCert[1024];           /* DICOM TLS certificate, PEM; "" = plain */
+  char zTlsKey[1024];            /* Its private key, PEM */
+  char zTlsCa[1024];             /* CA file for client certificates, "" */
+  char zTlsVerify[16];           /* none|optional|require, "" = require
+                                    with zTlsCa, none without */
+  char zTlsProfile[16];          /* bcp195|bcp195-nd|bcp195-ex, "" = bcp195 */
   struct cli_channel aChannel[CLI_MAX_CHANNELS]; /* [alert NAME] */
   int nChannel;                                  /* Entries used in aChannel */
 };

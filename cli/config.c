@@ -96,6 +96,19 @@ static const struct {
      "live console, /healthz and /metrics; 'off' = none (127.0.0.1:8104)"},
     {"console_url", "console-url", CFG_STR, STR(zConsoleUrl), 0, "URL",
      "console address used in alert links (http://ADDR:PORT/)"},
+    {"tls_cert", "tls-cert", CFG_STR, STR(zTlsCert), 0, "FILE",
+     "DICOM TLS on the port: our certificate (chain), PEM; needs "
+     "--tls-key (plain TCP)"},
+    {"tls_key", "tls-key", CFG_STR, STR(zTlsKey), 0, "FILE",
+     "private key of --tls-cert, unencrypted PEM (none)"},
+    {"tls_ca", "tls-ca", CFG_STR, STR(zTlsCa), 0, "FILE",
+     "CA certificates (PEM) trusted for client certificates (none)"},
+    {"tls_verify", "tls-verify", CFG_STR, STR(zTlsVerify), 0, "MODE",
+     "client certificates: none, optional (verified if sent) or require "
+     "(require with --tls-ca, else none)"},
+    {"tls_profile", "tls-profile", CFG_STR, STR(zTlsProfile), 0, "NAME",
+     "DICOM TLS profile: bcp195-nd (TLS 1.2+ only), bcp195 (also TLS "
+     "1.0/1.1, for old modalities) or bcp195-ex (bcp195-nd)"},
 #undef STR
 #undef NUM
 };

@@ -539,6 +539,53 @@ static void serveUsage(FILE *out)
           cli_exit_help);
 }
 
+/* --tls-verify words, by dicom_scp_config.tlsVerifyPeer. */
+static const char *const azTlsVerify[3] = {"none", "optional", "require"};
+
+/* The client certificate mode of the settings: 0 none, 1 optional,
+ * 2 require; "" means require with a CA file, none without.  -1 for an
+ * unknown word. */
+static int tlsVerifyMode(const struct cli_serve_cfg *c)
+{
+  if(c->zTlsVerify[0] == 0)
+    return c->zTlsCa[0] ? 2 : 0;
+  for(int i = 0; i < 3; i++)
+    if(strcmp(c->zTlsVerify, azTlsVerify[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* Usage errors of the TLS settings (the files are read by the listener).
+ * Returns -1 to go on, or the exit code after the message. */
+static int checkTlsArgs(const struct cli_serve_cfg *c)
+{
+  const char *zP = c->zTlsProfile;
+  if(!c->zTlsCert[0] &&
+     (c->zTlsKey[0] || c->zTlsCa[0] || c->zTlsVerify[0] || c->zTlsProfile[0]))
+    return cli_usagef("serve", "options --tls-key, --tls-ca, --tls-verify "
+                               "and --tls-profile: need --tls-cert");
+  if(c->zTlsCert[0] && !c->zTlsKey[0])
+    return cli_usagef("serve", "option --tls-cert: needs --tls-key (the "
+                               "certificate's private key, PEM)");
+  if(tlsVerifyMode(c) < 0)
+    return cli_usagef("serve",
+                      "option --tls-verify: '%s' is not none, optional "
+                      "or require",
+                      c->zTlsVerify);
+  if(tlsVerifyMode(c) > 0 && !c->zTlsCa[0])
+    return cli_usagef("serve",
+                      "option --tls-verify: %s needs --tls-ca "
+                      "(the CA file to verify clients against)",
+                      c->zTlsVerify);
+  if(zP[0] && strcmp(zP, "bcp195") != 0 && strcmp(zP, "bcp195-nd") != 0 &&
+     strcmp(zP, "bcp195-ex") != 0)
+    return cli_usagef("serve",
+                      "option --tls-profile: '%s' is not bcp195, "
+                      "bcp195-nd or bcp195-ex",
+                      zP);
+  return -1;
+}
+
 /* Applies --config first, then every other flag.  Returns -1 to go on,
  * or an exit code. */
 static int parseServeArgs(int argc, char **argv, struct cli_serve_cfg *c)
@@ -571,7 +618,7 @@ static int parseServeArgs(int argc, char **argv, struct cli_serve_cfg *c)
   if(c->nMaxPdu < 4096)
     return cli_usagef("serve", "option --max-pdu: %u is below 4096",
                       c->nMaxPdu);
-  return -1;
+  return checkTlsArgs(c);
 }
 
 /* mkdir -p with mode 0700 for what it creates; returns 0 or -1 (errno). */
@@ -666,6 +713,13 @@ static int openListener(struct node *n)
   sc.pCtx = n;
   sc.xStore = onStore;
   sc.xLog = onScpLog;
+  if(n->cfg.zTlsCert[0]) {
+    sc.zTlsCert = n->cfg.zTlsCert;
+    sc.zTlsKey = n->cfg.zTlsKey;
+    sc.zTlsCaFile = n->cfg.zTlsCa[0] ? n->cfg.zTlsCa : NULL;
+    sc.tlsVerifyPeer = tlsVerifyMode(&n->cfg);
+    sc.zTlsProfile = n->cfg.zTlsProfile[0] ? n->cfg.zTlsProfile : NULL;
+  }
   if(dicom_scp_new(&sc, &n->pScp, zErr, sizeof(zErr)) != DICOM_OK) {
     cli_errorf("cannot start the listener: %s", zErr);
     return -1;
@@ -817,14 +871,19 @@ int cli_serve_main(int argc, char **argv)
   for(int i = 0; i < n->cfg.nChannel && k < sizeof(zChan); i++)
     k += (size_t)snprintf(zChan + k, sizeof(zChan) - k, ",%s",
                           n->cfg.aChannel[i].zName);
+  char zTls[80] = "off"; /* "on tls_profile=P tls_verify=M" */
+  if(n->cfg.zTlsCert[0])
+    snprintf(zTls, sizeof(zTls), "on tls_profile=%.15s tls_verify=%s",
+             n->cfg.zTlsProfile[0] ? n->cfg.zTlsProfile : "bcp195-nd",
+             azTlsVerify[tlsVerifyMode(&n->cfg)]);
   cli_log("info",
           "event=listening port=%u aet=%s archive=%s db=%s "
           "workers=%d max_associations=%u study_idle=%u metrics=%s "
-          "profiles=%s http_port=%u console=%s alert_channels=%s",
+          "profiles=%s http_port=%u console=%s alert_channels=%s tls=%s",
           (unsigned)dicom_scp_port(n->pScp), n->cfg.zAet, n->zArchive, n->zDb,
           n->nWorker, n->cfg.nMaxAssoc, n->cfg.nStudyIdle, n->cfg.zMetrics,
           zProf, cli_console_port(n->pConsole),
-          n->zConsoleUrl[0] ? n->zConsoleUrl : "off", zChan);
+          n->zConsoleUrl[0] ? n->zConsoleUrl : "off", zChan, zTls);
   rc = dicom_scp_run(n->pScp);
   pthread_cancel(sigThread);
   pthread_join(sigThread, NULL);

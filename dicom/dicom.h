@@ -156,6 +156,10 @@ int dicom_decode(dicom_file *pFile, struct dicom_pixels **ppPix,
  * (DCMTK's process-wide dcmDisableGethostbyaddr is set).  IPv4 only.
  * A connection that sends nothing holds the accepting thread for at most
  * acseTimeout seconds (DCMTK reads the A-ASSOCIATE-RQ on that thread).
+ * With TLS the handshake runs there too, also bounded by acseTimeout in
+ * all; a failed handshake is logged (tls_failed) and only that connection
+ * is closed.  A TLS record that stops half-way is waited for at most
+ * dimseTimeout seconds.
  * --------------------------------------------------------------------- */
 
 typedef struct dicom_scp dicom_scp;
@@ -202,6 +206,27 @@ struct dicom_scp_config {
                              the archive's filesystem so a rename is
                              atomic */
   void *pCtx;                 /* Passed to xStore and xLog */
+  /* DICOM TLS (PS3.15 B.1, DCMTK's dcmtls over OpenSSL): every connection
+   * starts with a TLS handshake, or is closed.  All NULL/0 = plain TCP.
+   * The files are read once, by dicom_scp_new(). */
+  const char *zTlsCert;    /* Our certificate, PEM file (a chain: ours
+                             first); NULL = plain TCP, and then the other
+                             zTls* fields and tlsVerifyPeer must be unset */
+  const char *zTlsKey;     /* Its private key, PEM file, unencrypted;
+                             required with zTlsCert */
+  const char *zTlsCaFile;  /* PEM file of the CA certificates trusted for
+                             client certificates; NULL = none (then
+                             tlsVerifyPeer must be 0) */
+  int tlsVerifyPeer;       /* Client certificates: 0 = not asked for,
+                             1 = asked for and verified against zTlsCaFile
+                             if sent, 2 = required and verified */
+  const char *zTlsProfile; /* DICOM TLS profile: "bcp195-nd" (default
+                             when NULL; non-downgrading: TLS 1.2+ with
+                             the four BCP 195 GCM suites), "bcp195"
+                             (TLS 1.2+ preferred, 1.0/1.1 and the
+                             retired AES/Basic suites still accepted,
+                             for old modalities) or "bcp195-ex"
+                             (extended: TLS 1.2 only, ECDSA suites too) */
   /* Called on the association's thread, possibly from several threads at
    * once, after the file is complete.  Returns the DIMSE status to send:
    * 0x0000 success, 0xA700 out of resources, 0xA900 dataset does not
@@ -215,7 +240,12 @@ struct dicom_scp_config {
    * calling_aet=FOO peer=127.0.0.1 reason=calling_aet_not_allowed".
    * zLevel is "info", "warn" or "error".  Called from several threads at
    * once.  May be NULL.  Events: assoc_accepted, assoc_end (counts),
-   * assoc_rejected (reason), assoc_failed, store_failed. */
+   * assoc_rejected (reason), assoc_failed, store_failed; with TLS also
+   * tls_accepted (protocol, cipher, client certificate subject) and
+   * tls_failed (peer, reason: not_tls, no_client_certificate,
+   * client_certificate_rejected, no_shared_cipher, protocol_version,
+   * handshake_timeout, closed_by_peer, stopping or handshake_failed;
+   * error: OpenSSL's text). */
   void (*xLog)(void *pCtx, const char *zLevel, const char *zLine);
 };
 
@@ -229,10 +259,13 @@ void dicom_scp_config_default(struct dicom_scp_config *pCfg);
  * arrive before run() wait in the listen queue.  On success *ppScp is a
  * new handle (free it with dicom_scp_free()) and DICOM_OK is returned.
  * On failure *ppScp is NULL and zErr (nErr bytes, may be NULL/0) says
- * why, naming the value, port or directory: DICOM_MISUSE (invalid
- * configuration), DICOM_ERR_IO (the port cannot be bound: in use or not
- * permitted; zTempDir missing or not writable) or DICOM_ERR_NOMEM.
- * Tests: tests/scp/test_scp.sh. */
+ * why, naming the value, port, directory or file: DICOM_MISUSE (invalid
+ * configuration; a TLS file that is not PEM of the right kind, a key that
+ * does not match the certificate, an unknown TLS profile: with OpenSSL's
+ * reason), DICOM_ERR_IO (the port cannot be bound: in use or not
+ * permitted; zTempDir missing or not writable; a TLS file that cannot be
+ * read) or DICOM_ERR_NOMEM.
+ * Tests: tests/scp/test_scp.sh, tests/scp/test_tls.sh. */
 int dicom_scp_new(const struct dicom_scp_config *pCfg, dicom_scp **ppScp,
                   char *zErr, size_t nErr);
 

@@ -32,6 +32,20 @@
  *     re-arms TCP_QUICKACK after every read so a sender that keeps Nagle
  *     on is acknowledged at once, sends with MSG_NOSIGNAL, and cuts an
  *     idle wait short once the listener is stopping.
+ *   scpTlsConn (a DcmTLSConnection) is what scpLayer makes instead when
+ *     the listener has a certificate: the same socket options, quick ACKs
+ *     and stop-aware waits (after OpenSSL's own buffer, SSL_pending), plus
+ *     a server handshake of our own: non-blocking, bounded by acseTimeout
+ *     and the stop pipe, and logged (tls_accepted / tls_failed with the
+ *     reason), where DCMTK's would block the accepting thread for as long
+ *     as a silent peer likes.  scpLayer builds it exactly as DCMTK 3.6.7's
+ *     DcmTLSTransportLayer::createConnection() builds a DcmTLSConnection
+ *     (SSL_new on the layer's context, SSL_set_fd), on the context that
+ *     dicom_scp_new() configured through DcmTLSTransportLayer: PEM
+ *     certificate and key (checked to match), trusted CA file, client
+ *     certificate verification mode, BCP 195 profile.  TLS writes go
+ *     through OpenSSL's write(), not send(MSG_NOSIGNAL): SIGPIPE is
+ *     ignored process-wide by DCMTK's DUL_InitializeNetwork().
  *
  * Assumes: everything from the network is untrusted.  Memory per
  * association is one PDU (maxPdu); nothing of the dataset is parsed.
@@ -51,7 +65,12 @@
 #include <dcmtk/dcmnet/lst.h>
 #include <dcmtk/dcmnet/scppool.h>
 #include <dcmtk/dcmnet/scpthrd.h>
+#include <dcmtk/dcmtls/tlslayer.h>
+#include <dcmtk/dcmtls/tlstrans.h>
 #include <dcmtk/oflog/oflog.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -70,6 +89,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -103,6 +123,10 @@ struct dicom_scp {
   std::atomic<bool> bStop;      /* dicom_scp_stop() was called */
   std::atomic<bool> bRan;       /* dicom_scp_run() was called */
   std::atomic<uint64_t> nSeq;   /* Counter for temp file names */
+  std::string aTls[4];          /* Copies of zTlsCert, zTlsKey, zTlsCaFile,
+                                   zTlsProfile ("" = NULL) */
+  /* The TLS context of our connections (setupTls()); NULL = plain TCP. */
+  std::unique_ptr<DcmTLSTransportLayer> pTls;
 };
 
 namespace {
@@ -128,12 +152,15 @@ const char *const azEchoXfer[] = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1",
 
 /* Quiets DCMTK's logger (we log through xLog) and turns reverse DNS off:
  * it would stall the accepting thread and give names where the allowlist
- * and the logs want addresses.  Both are process-wide DCMTK settings. */
+ * and the logs want addresses.  Both are process-wide DCMTK settings.
+ * OpenSSL is initialised here too, once: DCMTK's initializeOpenSSL() is
+ * not thread-safe. */
 void initScp()
 {
   std::call_once(gScpOnce, [] {
     OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
     dcmDisableGethostbyaddr.set(OFTrue);
+    DcmTLSTransportLayer::initializeOpenSSL();
   });
 }
 
@@ -284,22 +311,69 @@ bool hostMatches(const std::string &zHost, const std::string &zPeer)
 
 /* ---- Transport: one scpConn per accepted TCP connection -------------- */
 
-class scpConn : public DcmTCPConnection {
-public:
-  scpConn(DcmNativeSocketType fd, dicom_scp *p)
-      : DcmTCPConnection(fd), bBusy(false), pScp(p)
+/* What scpHandler needs from either of our connections. */
+struct scpConnState {
+  virtual ~scpConnState()
   {
-    int one = 1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    quickAck();
+  }
+  bool bBusy = false; /* Inside a DIMSE message: a stop does not cut the
+                         wait */
+};
+
+/* Turns Nagle's algorithm off on fd and asks for immediate ACKs (Linux
+ * drops out of quick-ACK mode by itself, typically after we send, so
+ * this is repeated after every read). */
+void setNoDelay(int fd)
+{
+  int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+void quickAck(int fd)
+{
+#ifdef TCP_QUICKACK
+  int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+#else
+  (void)fd;
+#endif
+}
+
+/* Waits up to timeout seconds (negative: no limit) for data on fd.
+ * Between messages (!bBusy) the stop pipe is watched too, so that a
+ * stopping listener does not wait for idle peers. */
+OFBool waitReadable(dicom_scp *p, int fd, bool bBusy, int timeout)
+{
+  struct pollfd a[2];
+  int nMs = timeout < 0 ? -1 : timeout * 1000;
+  a[0].fd = fd;
+  a[0].events = POLLIN;
+  a[1].fd = p->aPipe[0];
+  a[1].events = POLLIN;
+  for(;;) {
+    a[0].revents = a[1].revents = 0;
+    int rc = poll(a, bBusy ? 1 : 2, nMs);
+    if(rc < 0 && errno == EINTR)
+      continue;
+    if(rc <= 0)
+      return OFFalse;
+    return a[0].revents != 0 ? OFTrue : OFFalse;
+  }
+}
+
+class scpConn : public DcmTCPConnection, public scpConnState {
+public:
+  scpConn(DcmNativeSocketType fd, dicom_scp *p) : DcmTCPConnection(fd), pScp(p)
+  {
+    setNoDelay(fd);
+    quickAck(fd);
   }
 
-  /* Reads as DCMTK does, then asks for immediate ACKs again: Linux drops
-   * out of quick-ACK mode by itself, typically after we send. */
+  /* Reads as DCMTK does, then asks for immediate ACKs again. */
   ssize_t read(void *buf, size_t n) override
   {
     ssize_t r = DcmTCPConnection::read(buf, n);
-    quickAck();
+    quickAck(getSocket());
     return r;
   }
 
@@ -313,46 +387,194 @@ public:
     return w;
   }
 
-  OFBool networkDataAvailable(int timeout) override;
-
-  bool bBusy; /* Inside a DIMSE message: a stop does not cut the wait */
-
-private:
-  void quickAck()
+  OFBool networkDataAvailable(int timeout) override
   {
-#ifdef TCP_QUICKACK
-    int one = 1;
-    (void)setsockopt(getSocket(), IPPROTO_TCP, TCP_QUICKACK, &one,
-                     sizeof(one));
-#endif
+    return waitReadable(pScp, getSocket(), bBusy, timeout);
   }
 
+private:
   dicom_scp *pScp; /* Owner, for the stop pipe */
 };
 
-/* Waits up to timeout seconds for data.  Between messages the stop pipe
- * is watched too, so that a stopping listener does not wait for idle
- * peers. */
-OFBool scpConn::networkDataAvailable(int timeout)
+/* The peer of fd as a dotted IPv4 address, "" if unknown. */
+std::string peerAddress(int fd)
+{
+  struct sockaddr_in sa;
+  socklen_t n = sizeof(sa);
+  char z[INET_ADDRSTRLEN];
+  if(getpeername(fd, (struct sockaddr *)&sa, &n) != 0 ||
+     sa.sin_family != AF_INET ||
+     inet_ntop(AF_INET, &sa.sin_addr, z, sizeof(z)) == NULL)
+    return "";
+  return z;
+}
+
+/* A TLS connection (see the head of this file).  The SSL object is owned
+ * by DcmTLSConnection, which frees it on close(); pSsl is our view of it
+ * for the handshake and SSL_pending(). */
+class scpTlsConn : public DcmTLSConnection, public scpConnState {
+public:
+  scpTlsConn(DcmNativeSocketType fd, SSL *s, dicom_scp *p)
+      : DcmTLSConnection(fd, s), pSsl(s), pScp(p)
+  {
+    setNoDelay(fd);
+    quickAck(fd);
+  }
+
+  OFCondition serverSideHandshake() override;
+
+  ssize_t read(void *buf, size_t n) override
+  {
+    ssize_t r = DcmTLSConnection::read(buf, n);
+    quickAck(getSocket());
+    return r;
+  }
+
+  /* Bytes OpenSSL has already decrypted count as data; otherwise as for
+   * a plain connection. */
+  OFBool networkDataAvailable(int timeout) override
+  {
+    if(SSL_pending(pSsl) > 0)
+      return OFTrue;
+    return waitReadable(pScp, getSocket(), bBusy, timeout);
+  }
+
+private:
+  int waitHandshake(int sslErr, double tEnd);
+  void logFailure(const char *zReason, const std::string &zError);
+  void logSuccess();
+
+  SSL *pSsl;       /* The connection's OpenSSL object (not owned) */
+  dicom_scp *pScp; /* Owner: timeouts, stop pipe, log */
+};
+
+/* Waits until the handshake can go on (1), its acseTimeout deadline tEnd
+ * passed (0) or the listener stops (-1). */
+int scpTlsConn::waitHandshake(int sslErr, double tEnd)
 {
   struct pollfd a[2];
-  int nMs = timeout < 0 ? -1 : timeout * 1000;
   a[0].fd = getSocket();
-  a[0].events = POLLIN;
+  a[0].events = sslErr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
   a[1].fd = pScp->aPipe[0];
   a[1].events = POLLIN;
   for(;;) {
+    double left = tEnd - nowSeconds();
+    if(left <= 0)
+      return 0;
     a[0].revents = a[1].revents = 0;
-    int rc = poll(a, bBusy ? 1 : 2, nMs);
+    int rc = poll(a, 2, (int)(left * 1000) + 1);
     if(rc < 0 && errno == EINTR)
       continue;
-    if(rc <= 0)
-      return OFFalse;
-    return a[0].revents != 0 ? OFTrue : OFFalse;
+    if(rc < 0 || a[1].revents != 0)
+      return -1;
+    if(rc > 0)
+      return 1;
   }
 }
 
-/* Makes our connections for every socket DCMTK accepts. */
+void scpTlsConn::logFailure(const char *zReason, const std::string &zError)
+{
+  logLine(pScp, "warn", "event=tls_failed peer=%s reason=%s error=%s",
+          logValue(peerAddress(getSocket()).c_str()).c_str(), zReason,
+          logValue(zError.c_str()).c_str());
+}
+
+void scpTlsConn::logSuccess()
+{
+  char zSubject[256] = "";
+  X509 *pCert = SSL_get_peer_certificate(pSsl);
+  if(pCert != NULL) {
+    X509_NAME_oneline(X509_get_subject_name(pCert), zSubject,
+                      (int)sizeof(zSubject));
+    X509_free(pCert);
+  }
+  logLine(pScp, "info",
+          "event=tls_accepted peer=%s protocol=%s cipher=%s "
+          "client_cert=%s",
+          logValue(peerAddress(getSocket()).c_str()).c_str(),
+          logValue(SSL_get_version(pSsl)).c_str(),
+          logValue(SSL_get_cipher_name(pSsl)).c_str(),
+          logValue(pCert ? zSubject : "none").c_str());
+}
+
+/* The reason token of a failed handshake, from OpenSSL's first queued
+ * error e and the certificate verification result. */
+const char *tlsReason(unsigned long e, long verify)
+{
+  int r = ERR_GET_REASON(e);
+  if(verify != X509_V_OK)
+    return "client_certificate_rejected";
+  if(r == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+    return "no_client_certificate";
+  if(r == SSL_R_WRONG_VERSION_NUMBER || r == SSL_R_HTTP_REQUEST ||
+     r == SSL_R_HTTPS_PROXY_REQUEST || r == SSL_R_UNKNOWN_PROTOCOL ||
+     r == SSL_R_PACKET_LENGTH_TOO_LONG || r == SSL_R_UNEXPECTED_MESSAGE ||
+     r == SSL_R_UNEXPECTED_RECORD || r == SSL_R_RECORD_LENGTH_MISMATCH)
+    return "not_tls";
+  if(r == SSL_R_NO_SHARED_CIPHER)
+    return "no_shared_cipher";
+  if(r == SSL_R_UNSUPPORTED_PROTOCOL || r == SSL_R_VERSION_TOO_LOW)
+    return "protocol_version";
+  return "handshake_failed";
+}
+
+/* SSL_accept() on the non-blocking socket until it completes, fails,
+ * acseTimeout seconds have passed in all or the listener stops; then the
+ * socket is blocking again, with reads bounded by dimseTimeout (a record
+ * that stops half-way).  Logs the outcome. */
+OFCondition scpTlsConn::serverSideHandshake()
+{
+  int fd = getSocket();
+  int flags = fcntl(fd, F_GETFL);
+  double tEnd = nowSeconds() + pScp->cfg.acseTimeout;
+  const char *zReason = NULL; /* Set when the handshake failed */
+  std::string zError;         /* OpenSSL's text for it */
+  if(flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    return makeDcmnetCondition(DULC_TLSERROR, OF_error,
+                               "cannot make the socket non-blocking");
+  ERR_clear_error();
+  for(;;) {
+    int rc = SSL_accept(pSsl);
+    if(rc == 1)
+      break;
+    int e = SSL_get_error(pSsl, rc);
+    if(e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      int w = waitHandshake(e, tEnd);
+      if(w > 0)
+        continue;
+      zReason = w == 0 ? "handshake_timeout" : "stopping";
+      zError = w == 0 ? "no complete handshake within the ACSE timeout"
+                      : "the listener is stopping";
+      break;
+    }
+    unsigned long err = ERR_peek_error();
+    long verify = SSL_get_verify_result(pSsl);
+    zReason = tlsReason(err, verify);
+    if(verify != X509_V_OK)
+      zError = X509_verify_cert_error_string(verify);
+    else if(err != 0 && ERR_reason_error_string(err) != NULL)
+      zError = ERR_reason_error_string(err);
+    else {
+      zReason = "closed_by_peer";
+      zError = "connection closed during the handshake";
+    }
+    break;
+  }
+  ERR_clear_error();
+  (void)fcntl(fd, F_SETFL, flags);
+  if(zReason != NULL) {
+    logFailure(zReason, zError);
+    return makeDcmnetCondition(DULC_TLSERROR, OF_error, zError.c_str());
+  }
+  struct timeval tv = {(time_t)pScp->cfg.dimseTimeout, 0};
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  logSuccess();
+  return EC_Normal;
+}
+
+/* Makes our connections for every socket DCMTK accepts: TLS ones (as
+ * DCMTK 3.6.7's DcmTLSTransportLayer::createConnection() does, see the
+ * head of this file) when the listener has a certificate. */
 class scpLayer : public DcmTransportLayer {
 public:
   explicit scpLayer(dicom_scp *p) : pScp(p)
@@ -362,7 +584,17 @@ public:
   DcmTransportConnection *createConnection(DcmNativeSocketType fd,
                                            OFBool) override
   {
-    return new(std::nothrow) scpConn(fd, pScp);
+    if(!pScp->pTls)
+      return new(std::nothrow) scpConn(fd, pScp);
+    SSL *s = SSL_new(pScp->pTls->getNativeHandle());
+    if(s == NULL)
+      return NULL;
+    scpTlsConn *c = NULL;
+    if(SSL_set_fd(s, fd) == 1)
+      c = new(std::nothrow) scpTlsConn(fd, s, pScp);
+    if(c == NULL)
+      SSL_free(s);
+    return c;
   }
 
 private:
@@ -386,7 +618,7 @@ public:
     pAssoc = a;
     tStart = nowSeconds();
     if(a != NULL && a->DULassociation != NULL)
-      pConn = dynamic_cast<scpConn *>(
+      pConn = dynamic_cast<scpConnState *>(
           DUL_getTransportConnection(a->DULassociation));
     return DcmThreadSCP::run(a);
   }
@@ -428,7 +660,7 @@ private:
 
   dicom_scp *pScp;           /* Owner */
   T_ASC_Association *pAssoc; /* The association being served */
-  scpConn *pConn;            /* Its connection (ours), may be NULL */
+  scpConnState *pConn;       /* Its connection (ours), may be NULL */
   std::string zCalling;      /* Calling AE title, trimmed */
   std::string zCalled;       /* Called AE title, trimmed */
   std::string zPeer;         /* Peer IPv4 address */
@@ -919,11 +1151,16 @@ int scpPool::waitForConnection(int fd)
 void scpPool::acceptOne(T_ASC_Network *pNet, const DcmSharedSCPConfig &shared)
 {
   T_ASC_Association *pAssoc = NULL;
-  OFCondition cond =
-      ASC_receiveAssociation(pNet, &pAssoc, (long)pScp->cfg.maxPdu, NULL, NULL,
-                             OFFalse, DUL_NOBLOCK, 1);
+  OFBool bTls = pScp->pTls ? OFTrue : OFFalse;
+  OFCondition cond = ASC_receiveAssociation(
+      pNet, &pAssoc, (long)pScp->cfg.maxPdu, NULL, NULL, bTls, DUL_NOBLOCK, 1);
   if(cond == DUL_NOASSOCIATIONREQUEST) {
     (void)ASC_destroyAssociation(&pAssoc);
+    return;
+  }
+  if(cond.bad() && cond.module() == OFM_dcmnet &&
+     cond.code() == DULC_TLSERROR) {
+    dropAndDestroyAssociation(pAssoc); /* Logged as tls_failed */
     return;
   }
   if(cond.bad()) {
@@ -1009,6 +1246,58 @@ bool validAe(const char *z)
   return true;
 }
 
+/* The DICOM TLS profiles offered, by configuration name. */
+const struct {
+  const char *zName;             /* As in zTlsProfile */
+  DcmTLSSecurityProfile profile; /* DCMTK's */
+} aTlsProfile[] = {{"bcp195", TSP_Profile_BCP195},
+                   {"bcp195-nd", TSP_Profile_BCP195_ND},
+                   {"bcp195-ex", TSP_Profile_BCP195_Extended}};
+
+/* Index of zName in aTlsProfile (NULL: bcp195-nd), or -1. */
+int findTlsProfile(const char *zName)
+{
+  for(size_t i = 0; i < DIM_OF(aTlsProfile); i++)
+    if(strcmp(zName ? zName : "bcp195-nd", aTlsProfile[i].zName) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* Checks the TLS fields of *pCfg (not the files) as checkConfig() does. */
+int checkTlsConfig(const struct dicom_scp_config *pCfg, char *zErr,
+                   size_t nErr)
+{
+  bool bTls = pCfg->zTlsCert != NULL;
+  if(!bTls && (pCfg->zTlsKey || pCfg->zTlsCaFile || pCfg->zTlsProfile ||
+               pCfg->tlsVerifyPeer))
+    snprintf(zErr, nErr,
+             "TLS key, CA file, profile or peer verification given "
+             "without a TLS certificate");
+  else if(!bTls)
+    return DICOM_OK;
+  else if(pCfg->zTlsCert[0] == 0 || !pCfg->zTlsKey || !pCfg->zTlsKey[0])
+    snprintf(zErr, nErr,
+             "TLS needs both a certificate and its private key "
+             "(PEM files)");
+  else if(pCfg->tlsVerifyPeer < 0 || pCfg->tlsVerifyPeer > 2)
+    snprintf(zErr, nErr,
+             "TLS peer verification %d: must be 0 (none), 1 (optional) or "
+             "2 (required)",
+             pCfg->tlsVerifyPeer);
+  else if(pCfg->tlsVerifyPeer > 0 &&
+          (!pCfg->zTlsCaFile || !pCfg->zTlsCaFile[0]))
+    snprintf(zErr, nErr,
+             "TLS client certificate verification needs a CA file to "
+             "verify against");
+  else if(findTlsProfile(pCfg->zTlsProfile) < 0)
+    snprintf(zErr, nErr,
+             "TLS profile '%s': must be bcp195, bcp195-nd or bcp195-ex",
+             pCfg->zTlsProfile);
+  else
+    return DICOM_OK;
+  return DICOM_MISUSE;
+}
+
 /* Checks the numbers and strings of *pCfg; writes the first problem to
  * zErr and returns DICOM_MISUSE, or returns DICOM_OK. */
 int checkConfig(const struct dicom_scp_config *pCfg, char *zErr, size_t nErr)
@@ -1041,7 +1330,7 @@ int checkConfig(const struct dicom_scp_config *pCfg, char *zErr, size_t nErr)
   else if(pCfg->xStore == NULL)
     snprintf(zErr, nErr, "no xStore callback given");
   else
-    return DICOM_OK;
+    return checkTlsConfig(pCfg, zErr, nErr);
   return DICOM_MISUSE;
 }
 
@@ -1113,6 +1402,100 @@ int bindListen(dicom_scp *p, uint16_t port, char *zErr, size_t nErr)
   return DICOM_OK;
 }
 
+/* DICOM_OK if zPath can be opened for reading, else DICOM_ERR_IO with
+ * zErr naming zWhat, the file and the reason. */
+int checkReadable(const char *zWhat, const char *zPath, char *zErr,
+                  size_t nErr)
+{
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if(fd < 0) {
+    snprintf(zErr, nErr, "%s %s: cannot read: %s", zWhat, zPath,
+             strerror(errno));
+    return DICOM_ERR_IO;
+  }
+  (void)close(fd);
+  return DICOM_OK;
+}
+
+/* Builds p->pTls from the checked configuration in p->cfg: certificate,
+ * key (must match), trusted CA file, verification mode, profile.  Every
+ * failure names the file (or profile) and gives OpenSSL's reason. */
+int setupTls(dicom_scp *p, char *zErr, size_t nErr)
+{
+  static const DcmCertificateVerification aVerify[3] = {
+      DCV_ignoreCertificate, DCV_checkCertificate, DCV_requireCertificate};
+  const struct dicom_scp_config *c = &p->cfg;
+  int rc = checkReadable("TLS certificate", c->zTlsCert, zErr, nErr);
+  if(rc == DICOM_OK)
+    rc = checkReadable("TLS key", c->zTlsKey, zErr, nErr);
+  if(rc == DICOM_OK && c->zTlsCaFile)
+    rc = checkReadable("TLS CA file", c->zTlsCaFile, zErr, nErr);
+  if(rc)
+    return rc;
+  p->pTls.reset(new DcmTLSTransportLayer(NET_ACCEPTOR, NULL, OFFalse));
+  DcmTLSTransportLayer &t = *p->pTls;
+  if(!t) {
+    snprintf(zErr, nErr, "TLS: OpenSSL cannot create a server context");
+    return DICOM_ERR_NOMEM;
+  }
+  /* The key first: OpenSSL then drops a key that the certificate does
+   * not match, and the check below says so (the other way round, loading
+   * the key fails with a less clear "key values mismatch"). */
+  t.setPrivateKeyPasswd(""); /* An encrypted key fails, never prompts */
+  OFCondition cond = t.setPrivateKeyFile(c->zTlsKey, DCF_Filetype_PEM);
+  if(cond.bad()) {
+    snprintf(zErr, nErr,
+             "TLS key %s: not a usable unencrypted PEM private key: %s",
+             c->zTlsKey, cond.text());
+    return DICOM_MISUSE;
+  }
+  cond = t.setCertificateFile(c->zTlsCert, DCF_Filetype_PEM);
+  if(cond.bad()) {
+    snprintf(zErr, nErr,
+             "TLS certificate %s: not a usable PEM certificate: %s",
+             c->zTlsCert, cond.text());
+    return DICOM_MISUSE;
+  }
+  if(!t.checkPrivateKeyMatchesCertificate()) {
+    snprintf(zErr, nErr,
+             "TLS key %s: does not match the public key of certificate %s",
+             c->zTlsKey, c->zTlsCert);
+    return DICOM_MISUSE;
+  }
+  if(c->zTlsCaFile) {
+    cond = t.addTrustedCertificateFile(c->zTlsCaFile, DCF_Filetype_PEM);
+    if(cond.bad()) {
+      snprintf(zErr, nErr, "TLS CA file %s: no usable PEM certificate: %s",
+               c->zTlsCaFile, cond.text());
+      return DICOM_MISUSE;
+    }
+  }
+  t.setCertificateVerification(aVerify[c->tlsVerifyPeer]);
+  int iProfile = findTlsProfile(c->zTlsProfile);
+  cond = t.setTLSProfile(aTlsProfile[iProfile].profile);
+  if(cond.good())
+    cond = t.activateCipherSuites();
+  if(cond.bad()) {
+    snprintf(zErr, nErr, "TLS profile %s: cannot be set up: %s",
+             aTlsProfile[iProfile].zName, cond.text());
+    return DICOM_MISUSE;
+  }
+  return DICOM_OK;
+}
+
+/* Copies the TLS strings of *pCfg into p (p->cfg then points there). */
+void copyTls(dicom_scp *p, const struct dicom_scp_config *pCfg)
+{
+  const char *const az[4] = {pCfg->zTlsCert, pCfg->zTlsKey, pCfg->zTlsCaFile,
+                             pCfg->zTlsProfile};
+  const char **apOut[4] = {&p->cfg.zTlsCert, &p->cfg.zTlsKey,
+                           &p->cfg.zTlsCaFile, &p->cfg.zTlsProfile};
+  for(int i = 0; i < 4; i++) {
+    p->aTls[i] = az[i] ? az[i] : "";
+    *apOut[i] = az[i] ? p->aTls[i].c_str() : NULL;
+  }
+}
+
 /* Everything dicom_scp_new() does after the allocation. */
 int setupScp(dicom_scp *p, const struct dicom_scp_config *pCfg, char *zErr,
              size_t nErr)
@@ -1131,6 +1514,7 @@ int setupScp(dicom_scp *p, const struct dicom_scp_config *pCfg, char *zErr,
   p->cfg.zBindAddr = pCfg->zBindAddr ? p->zBindAddr.c_str() : NULL;
   p->cfg.zTempDir = p->zTempDir.c_str();
   p->cfg.azAllow = NULL; /* Parsed into aAllow */
+  copyTls(p, pCfg);
   int err = 0;
   if(stat(p->zTempDir.c_str(), &st) != 0)
     err = errno;
@@ -1142,6 +1526,11 @@ int setupScp(dicom_scp *p, const struct dicom_scp_config *pCfg, char *zErr,
     snprintf(zErr, nErr, "temp directory %s: %s", p->zTempDir.c_str(),
              strerror(err));
     return DICOM_ERR_IO;
+  }
+  if(p->cfg.zTlsCert != NULL) {
+    rc = setupTls(p, zErr, nErr);
+    if(rc)
+      return rc;
   }
   if(pipe2(p->aPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     snprintf(zErr, nErr, "cannot create a pipe: %s", strerror(errno));

@@ -7,6 +7,8 @@
  *
  * Usage: scpd --port N --aet AE --dir DIR [--allow A,B@HOST,...]
  *             [--max-assoc N] [--fail-status 0xA700] [--temp-dir DIR]
+ *             [--tls-cert PEM --tls-key PEM [--tls-ca PEM]
+ *              [--tls-verify 0|1|2] [--tls-profile NAME]]
  * --port 0 picks a free port.  Prints "listening port=N" on stdout when
  * the port is bound, logs to stderr ("scpd: LEVEL LINE"), stops cleanly
  * on SIGTERM or SIGINT (a thread waits for them with sigwait() and calls
@@ -116,7 +118,9 @@ static int usage(const char *zMsg, const char *zArg)
   fprintf(stderr, "scpd: %s%s\n", zMsg, zArg ? zArg : "");
   fprintf(stderr, "usage: scpd --port N --aet AE --dir DIR [--allow A,B] "
                   "[--max-assoc N] [--fail-status 0xA700] "
-                  "[--temp-dir DIR]\n");
+                  "[--temp-dir DIR] [--tls-cert PEM --tls-key PEM "
+                  "[--tls-ca PEM] [--tls-verify 0|1|2] "
+                  "[--tls-profile bcp195|bcp195-nd|bcp195-ex]]\n");
   return 2;
 }
 
@@ -167,6 +171,16 @@ static int parseArgs(int argc, char **argv, struct dicom_scp_config *pCfg,
     else if(strcmp(zOpt, "--fail-status") == 0 &&
             parseNum(zVal, 0xffff, &v) == 0 && v != 0)
       pD->failStatus = (uint16_t)v;
+    else if(strcmp(zOpt, "--tls-cert") == 0)
+      pCfg->zTlsCert = zVal;
+    else if(strcmp(zOpt, "--tls-key") == 0)
+      pCfg->zTlsKey = zVal;
+    else if(strcmp(zOpt, "--tls-ca") == 0)
+      pCfg->zTlsCaFile = zVal;
+    else if(strcmp(zOpt, "--tls-verify") == 0 && parseNum(zVal, 2, &v) == 0)
+      pCfg->tlsVerifyPeer = (int)v;
+    else if(strcmp(zOpt, "--tls-profile") == 0)
+      pCfg->zTlsProfile = zVal;
     else
       return usage("bad option or value: ", zOpt);
   }

@@ -394,14 +394,18 @@ int readDesc(dicom_file *pFile, DcmDataset *pDs, pixelDesc *pD)
   if(rc)
     return rc;
   const dicom_limits &L = pFile->limits;
-  uint64_t nBytes = (uint64_t)r * c * spp * pD->nFrames * 4;
-  if(r > L.maxRows || c > L.maxColumns || nBytes > L.maxBytes)
+  /* Divided, not multiplied: a frame is < 2^36 bytes, but 2^31-1 frames
+   * of it overflow 64 bits, and a product that wrapped to a small value
+   * passed this check (tests/fuzz/regress/frames_wrap_deflated.dcm). */
+  uint64_t nFrameBytes = (uint64_t)r * c * spp * 4;
+  if(r > L.maxRows || c > L.maxColumns ||
+     pD->nFrames > L.maxBytes / nFrameBytes)
     return fail(pFile, DICOM_ERR_TOOLARGE,
                 "image of %ux%u pixels x %u samples x %u frames needs "
-                "%llu MiB decoded; limits are %ux%u pixels and %llu MiB",
-                c, r, spp, pD->nFrames, (unsigned long long)(nBytes >> 20),
-                L.maxColumns, L.maxRows,
-                (unsigned long long)(L.maxBytes >> 20));
+                "%.0f MiB decoded; limits are %ux%u pixels and %llu MiB",
+                c, r, spp, pD->nFrames,
+                (double)nFrameBytes * pD->nFrames / 1048576.0, L.maxColumns,
+                L.maxRows, (unsigned long long)(L.maxBytes >> 20));
   return DICOM_OK;
 }
 
@@ -609,8 +613,11 @@ int splitFrames(dicom_file *pFile, DcmPixelSequence *pSeq, uint32_t nFrames,
     aStart->push_back(1);
     return DICOM_OK;
   }
-  /* Basic offset table: offsets from the first fragment's item tag. */
-  if(pSeq->getItem(pItem, 0).good() && pItem->getLength() == 4 * nFrames) {
+  /* Basic offset table: offsets from the first fragment's item tag.  4 x
+   * frames in 64 bits: in 32 it wraps from 2^30 frames on, and a short
+   * table was read past its end (tests/fuzz/regress/bot_wrap_j2k.dcm). */
+  if(pSeq->getItem(pItem, 0).good() &&
+     pItem->getLength() == (uint64_t)4 * nFrames) {
     Uint8 *pBot = NULL;
     if(pItem->getUint8Array(pBot).good() && pBot) {
       std::vector<uint64_t> aPos; /* Offset of each fragment's item tag */

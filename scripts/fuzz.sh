@@ -14,9 +14,10 @@
 # build-fuzz/corpus/TARGET (kept between runs), a crashing, leaking,
 # out-of-memory or timed-out input lands in build-fuzz/crashes/TARGET and
 # the libFuzzer log in build-fuzz/logs/TARGET.log.  Limits per input:
-# -max_len 1 MiB, -rss_limit_mb 2048, -timeout 10 s.  Prints one line per
-# target (CPU seconds, executions, executions/s, corpus files, coverage,
-# findings) and, for each finding, the command that reproduces it.
+# -max_len 1 MiB, -rss_limit_mb 2048, -malloc_limit_mb 4096 (see opts),
+# -timeout 10 s.  Prints one line per target (CPU seconds, executions,
+# executions/s, corpus entries, coverage, findings) and, for each
+# finding, the command that reproduces it.
 # DICOMQC_FUZZ_DIR names another folder than build-fuzz.
 # Exit status: 0 when nothing was found, 1 on a finding or a failed
 # replay, 2 on a usage error.  Needs clang (Debian package clang).
@@ -44,17 +45,28 @@ command -v clang >/dev/null 2>&1 || {
 
 dir=${DICOMQC_FUZZ_DIR:-build-fuzz} # Build, corpus, crashes, logs
 jobs=$(nproc 2>/dev/null || echo 2)
-CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDICOMQC_FUZZ=ON -DDICOMQC_TESTS=OFF >/dev/null
-# shellcheck disable=SC2086
-cmake --build "$dir" -j "$jobs" --target $targets >/dev/null
-sh tests/fuzz/seeds.sh "$dir/seeds"
 mkdir -p "$dir/logs"
+echo "fuzz.sh: building $targets in $dir (log: $dir/logs/build.log)"
+# shellcheck disable=SC2086
+if ! { CC=clang CXX=clang++ cmake -S . -B "$dir" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDICOMQC_FUZZ=ON -DDICOMQC_TESTS=OFF &&
+  cmake --build "$dir" -j "$jobs" --target $targets; } \
+  >"$dir/logs/build.log" 2>&1; then
+  tail -n 30 "$dir/logs/build.log" >&2
+  echo "fuzz.sh: the build failed; see $dir/logs/build.log" >&2
+  exit 1
+fi
+sh tests/fuzz/seeds.sh "$dir/seeds"
 
 # A sanitizer report ends the run with a stack trace on stderr.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-opts="-max_len=1048576 -rss_limit_mb=2048 -timeout=10"
+# -malloc_limit_mb 4096: DCMTK reserves an element's declared length (up
+# to 4 GiB) before reading its value, and in a deflated dataset it cannot
+# check that length against the bytes left; the untouched reservation
+# costs no memory (19 MB peak for tests/fuzz/regress/store/
+# deflate_huge_length), while -rss_limit_mb catches memory really used.
+opts="-max_len=1048576 -rss_limit_mb=2048 -malloc_limit_mb=4096 -timeout=10"
 
 # Replays regression inputs: fails on the first that still fails.
 replay() { # replay TARGET FILE...
@@ -95,10 +107,11 @@ for t in $targets; do
   touch "$dir/logs/$t.start" # Findings are the files newer than this
   cpu >"$dir/logs/$t.cpu0"
   echo "fuzz.sh: $t for $secs s (log: $dir/logs/$t.log)"
+  rc=0
   # shellcheck disable=SC2086
   "$dir/$t" $opts -max_total_time="$secs" -print_final_stats=1 \
     -dict=tests/fuzz/dicom.dict -artifact_prefix="$dir/crashes/$t/" \
-    "$dir/corpus/$t" "$dir/seeds/$t" >"$dir/logs/$t.log" 2>&1 || true
+    "$dir/corpus/$t" "$dir/seeds/$t" >"$dir/logs/$t.log" 2>&1 || rc=$?
   cpu >"$dir/logs/$t.cpu1"
   log=$dir/logs/$t.log
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -119,12 +132,18 @@ for t in $targets; do
     echo "fuzz.sh: $t: FINDING $f"
     echo "  reproduce: $dir/$t $opts $f"
   done
+  if [ "$rc" != 0 ] && [ "$nbad" = 0 ]; then
+    found=1 # libFuzzer failed without leaving an input: say so
+    tail -n 20 "$log"
+    echo "fuzz.sh: $t: libFuzzer exited $rc without a finding; see $log"
+  fi
 done
 
 printf '%-12s %8s %10s %8s %8s %6s %8s\n' target cpu_s execs execs/s \
   corpus cov findings
 printf '%s' "$rows"
 if [ $found = 1 ]; then
-  echo "fuzz.sh: findings above (inputs under $dir/crashes/)" >&2
+  echo "fuzz.sh: findings or failures above (inputs under" \
+    "$dir/crashes/)" >&2
   exit 1
 fi

@@ -7,10 +7,12 @@
 #                           with its defaults (port 11112, AE DICOMQC,
 #                           ./dicomqc-data) until Ctrl-C
 #   scripts/setup.sh test   install what is missing, build normally and with
-#                           ASan+UBSan, run the whole test suite in both
+#                           ASan+UBSan, run the whole test suite in both,
+#                           then fuzz each libFuzzer target for
+#                           DICOMQC_FUZZ_SECONDS (60) with clang
 #
 # Only Debian packages that are not installed yet are installed
-# (apt-get update first).  Builds go to build/ and build-asan/.
+# (apt-get update first).  Builds go to build/, build-asan/, build-fuzz/.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -25,11 +27,12 @@ esac
 # libcurl and libcrypto for webhooks, libmicrohttpd for the console); the
 # DCMTK and OpenJPEG command-line tools are the independent decoders the
 # tests and the benchmark compare against; chromium, its driver and
-# Selenium open the console and the reports in the browser tests.
+# Selenium open the console and the reports in the browser tests; clang
+# and its runtime (libFuzzer, sanitizers) build the fuzz targets.
 PKGS="cmake make gcc g++ pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev
 libopenjp2-tools libsqlite3-dev sqlite3 libcmocka-dev libcjson-dev libinih-dev
 libpng-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev python3
-chromium chromium-driver python3-selenium"
+chromium chromium-driver python3-selenium clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
@@ -69,4 +72,7 @@ build build-asan -DDICOMQC_SANITIZE=ON -DDICOMQC_TESTS=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$jobs")
-echo "setup: all tests passed in the normal and the ASan+UBSan builds"
+# The libFuzzer targets (tests/fuzz), DICOMQC_FUZZ_SECONDS (default 60)
+# each, in build-fuzz/ with clang: a crash, leak or timeout fails the run.
+sh scripts/fuzz.sh "${DICOMQC_FUZZ_SECONDS:-60}"
+echo "setup: all tests passed in the normal and the ASan+UBSan builds, and the fuzz run found nothing"

@@ -14,8 +14,13 @@
  * one the node measures): luminance, exposure statistics, Immerkaer
  * noise, the display rendering, the models' input plane
  * (qc_render_model_input()) and the Laplacian sharpness.  Decoding runs
- * under small struct dicom_limits (4096 rows or columns, 64 MiB decoded)
- * so that memory stays bounded by the limits, not by the input.
+ * with the default Rows and Columns limits (30000) but a decoded-size
+ * limit of 64 MiB instead of 2 GiB, so that memory stays bounded by the
+ * limits, not by the input; smaller Rows and Columns limits would hide
+ * the size arithmetic of large headers (tests/fuzz/regress/README).
+ *
+ * Each step's status and message feed libFuzzer's extra counters
+ * (fuzz_feedback.h): DCMTK and the codecs are not instrumented.
  *
  * Assumes: Linux (memfd_create).  Deterministic; no state kept between
  * inputs; every status is accepted, only a crash, a sanitizer report, a
@@ -31,14 +36,14 @@
 #include <unistd.h>
 
 #include "dicom.h"
+#include "fuzz_feedback.h"
 #include "qc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 
-/* Limits of the decode: small enough that one input needs at most a few
- * hundred MiB (64 MiB of int32 values, as much again of floats, the
- * codec's own buffers), large enough for every seed. */
-#define FUZZ_MAX_DIM   4096u
+/* Decoded-size limit: one input then needs at most a few hundred MiB
+ * (64 MiB of int32 values, as much again of floats, the codec's own
+ * buffers); large enough for every seed. */
 #define FUZZ_MAX_BYTES ((uint64_t)64 << 20)
 
 /* Writes all nData bytes of aData to fd.  Returns 0, or -1. */
@@ -59,12 +64,12 @@ static int writeAll(int fd, const uint8_t *aData, size_t nData)
 static void measureFrame(const struct qc_image *pImg, int32_t iFrame)
 {
   size_t nPix = (size_t)pImg->nWidth * pImg->nHeight; /* Pixels a frame */
-  float *aLuma = malloc(nPix * sizeof(float));  /* Luminance plane */
-  float *aDisp = malloc(nPix * sizeof(float));  /* Display rendering */
-  float *aModel = malloc(nPix * sizeof(float)); /* Models' input plane */
-  struct qc_exposure expo;                      /* Exposure statistics */
-  double v;                                     /* A metric's value */
-  int isDisplay = 0;                            /* aModel is aDisp too */
+  float *aLuma = malloc(nPix * sizeof(float));        /* Luminance plane */
+  float *aDisp = malloc(nPix * sizeof(float));        /* Display rendering */
+  float *aModel = malloc(nPix * sizeof(float));       /* Models' input plane */
+  struct qc_exposure expo;                            /* Exposure statistics */
+  double v;                                           /* A metric's value */
+  int isDisplay = 0;                                  /* aModel is aDisp too */
 
   if(aLuma == NULL || aDisp == NULL || aModel == NULL)
     goto measure_end;
@@ -86,12 +91,13 @@ measure_end:
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData)
 {
-  struct dicom_limits limits;      /* The fuzzing limits */
-  struct qc_meta meta;             /* Header as the node reads it */
+  struct dicom_limits limits;       /* The fuzzing limits */
+  struct qc_meta meta;              /* Header as the node reads it */
   struct dicom_pixels *pPix = NULL; /* Stored values of all frames */
-  struct qc_image *pImg = NULL;    /* Decoded image of all frames */
-  dicom_file *pFile = NULL;        /* The open input */
-  char zPath[64];                  /* /proc/self/fd/N of the memfd */
+  struct qc_image *pImg = NULL;     /* Decoded image of all frames */
+  dicom_file *pFile = NULL;         /* The open input */
+  char zPath[64];                   /* /proc/self/fd/N of the memfd */
+  int rc;                           /* Status of the last step */
   int fd = memfd_create("fuzz_decode", MFD_CLOEXEC);
 
   if(fd < 0) {
@@ -104,11 +110,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData)
   }
   snprintf(zPath, sizeof(zPath), "/proc/self/fd/%d", fd);
   dicom_limits_default(&limits);
-  limits.maxRows = limits.maxColumns = FUZZ_MAX_DIM;
   limits.maxBytes = FUZZ_MAX_BYTES;
-  if(dicom_open(zPath, &limits, &pFile) == DICOM_OK &&
-     dicom_meta_read(pFile, &meta) == DICOM_OK &&
-     dicom_decode(pFile, &pPix, &pImg) == DICOM_OK)
+  rc = dicom_open(zPath, &limits, &pFile);
+  fuzzNoteOutcome(1, rc, dicom_errmsg(pFile), zPath);
+  if(rc == DICOM_OK)
+    rc = dicom_meta_read(pFile, &meta);
+  if(rc == DICOM_OK) {
+    fuzzNoteOutcome(2, rc, meta.zTransferSyntax, zPath);
+    rc = dicom_decode(pFile, &pPix, &pImg);
+    fuzzNoteOutcome(3, rc, dicom_errmsg(pFile), zPath);
+  }
+  if(rc == DICOM_OK)
     measureFrame(pImg, pImg->nFrames / 2);
   qc_image_free(pImg);
   dicom_pixels_free(pPix);

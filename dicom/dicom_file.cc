@@ -31,6 +31,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstdarg>
@@ -38,6 +39,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <vector>
 
 #define DICOM_MAGIC 0x44434d46u /* "DCMF": set while a handle is open */
 
@@ -131,6 +133,97 @@ bool looksLikeDicom(DcmDataset *pDs)
 {
   return pDs->tagExists(DCM_SOPClassUID) || pDs->tagExists(DCM_PixelData) ||
          pDs->tagExists(DCM_StudyInstanceUID);
+}
+
+/* Deflated Explicit VR Little Endian (PS3.5 A.5). */
+const char zDeflated[] = "1.2.840.10008.1.2.1.99";
+
+/* A deflated dataset is inflated whole by DCMTK before it is parsed, so
+ * a small file could take any amount of memory (a deflate bomb: 1 MB to
+ * 1 GB).  For a Part 10 file whose File Meta names the deflated transfer
+ * syntax, this inflates the dataset once through a 64 kB buffer, keeping
+ * nothing, and refuses it when it would inflate past maxBytes, the
+ * decoded-size limit.  Other files, and a meta header it cannot walk
+ * (left to DCMTK's own errors), pass.  Returns DICOM_OK or the failure
+ * (message set). */
+int checkDeflated(dicom_file *pFile)
+{
+  FILE *f = fopen(pFile->zPath.c_str(), "rb");
+  if(f == NULL)
+    return DICOM_OK; /* loadFile() reports it */
+  unsigned char a[132 + 12];
+  bool isDeflated = false;
+  long pos = 132;
+  /* The meta group: explicit VR little endian elements of group 0002. */
+  if(fread(a, 1, 132, f) == 132 && memcmp(a + 128, "DICM", 4) == 0) {
+    for(int i = 0; i < 64; i++) {
+      unsigned char h[12];
+      if(fseek(f, pos, SEEK_SET) != 0 || fread(h, 1, 8, f) != 8 ||
+         h[0] != 0x02 || h[1] != 0x00)
+        break;
+      unsigned elem = h[2] | (unsigned)h[3] << 8;
+      bool isLong = (h[4] == 'O' && (h[5] == 'B' || h[5] == 'W')) ||
+                    (h[4] == 'U' && (h[5] == 'N' || h[5] == 'T')) ||
+                    (h[4] == 'S' && h[5] == 'Q');
+      uint32_t n = h[6] | (uint32_t)h[7] << 8;
+      long head = 8;
+      if(isLong) {
+        if(fread(h + 8, 1, 4, f) != 4)
+          break;
+        n = h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 |
+            (uint32_t)h[11] << 24;
+        head = 12;
+      }
+      if(elem == 0x0010 && n < 80) {
+        char z[81] = {0};
+        if(fread(z, 1, n, f) != n)
+          break;
+        while(n > 0 && (z[n - 1] == 0 || z[n - 1] == ' '))
+          z[--n] = 0;
+        isDeflated = strcmp(z, zDeflated) == 0;
+      }
+      if(n > 0x7fffffff - pos - head)
+        break;
+      pos += head + (long)n;
+    }
+  }
+  if(!isDeflated || fseek(f, pos, SEEK_SET) != 0) {
+    fclose(f);
+    return DICOM_OK;
+  }
+  z_stream zs;
+  memset(&zs, 0, sizeof(zs));
+  if(inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
+    fclose(f);
+    return fail(pFile, DICOM_ERR_NOMEM, "cannot start inflating");
+  }
+  static const size_t nBuf = 65536;
+  std::vector<unsigned char> in(nBuf), out(nBuf);
+  uint64_t nOut = 0;
+  int zrc = Z_OK;
+  while(zrc != Z_STREAM_END && nOut <= pFile->limits.maxBytes) {
+    zs.avail_in = (uInt)fread(in.data(), 1, nBuf, f);
+    zs.next_in = in.data();
+    if(zs.avail_in == 0)
+      break; /* Truncated: DCMTK says so */
+    do {
+      zs.avail_out = (uInt)nBuf;
+      zs.next_out = out.data();
+      zrc = inflate(&zs, Z_NO_FLUSH);
+      nOut += nBuf - zs.avail_out;
+    } while(zrc == Z_OK && zs.avail_out == 0 &&
+            nOut <= pFile->limits.maxBytes);
+    if(zrc != Z_OK && zrc != Z_STREAM_END)
+      break; /* Corrupt: DCMTK says so */
+  }
+  inflateEnd(&zs);
+  fclose(f);
+  if(nOut > pFile->limits.maxBytes)
+    return fail(pFile, DICOM_ERR_TOOLARGE,
+                "deflated dataset inflates to more than %llu MiB, the "
+                "size limit (a deflate bomb?)",
+                (unsigned long long)(pFile->limits.maxBytes >> 20));
+  return DICOM_OK;
 }
 
 /* Parses the file: auto-detect first, then a bare dataset in implicit and
@@ -228,7 +321,9 @@ extern "C" int dicom_open(const char *zPath, const struct dicom_limits *pLim,
   if(!S_ISREG(st.st_mode))
     return fail(pFile, DICOM_ERR_IO, "not a regular file");
   try {
-    int rc = loadFile(pFile);
+    int rc = checkDeflated(pFile);
+    if(rc == DICOM_OK)
+      rc = loadFile(pFile);
     if(rc)
       return rc;
     OFString s;

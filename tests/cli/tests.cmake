@@ -20,3 +20,8 @@ add_test(NAME cli_report
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_report.sh $<TARGET_FILE:dicomqc>
           ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/tests/artifacts)
 set_tests_properties(cli_report PROPERTIES SKIP_RETURN_CODE 77)
+# A deflated dataset that would inflate past the size limit is refused
+# before DCMTK inflates it (a 98 kB file, 96 MiB inflated).
+add_test(NAME deflate_bomb
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/test_deflate_bomb.py
+          $<TARGET_FILE:dicomqc>)

@@ -110,8 +110,14 @@ stop() {
   kill -TERM "$PID"; wait "$PID"; rc=$?
   check "$name: SIGTERM ends scpd with exit 0 (got $rc)" "$rc"
 }
-logged() { # logged NAME PATTERN
-  grep -q "$2" "$T/$1/log"
+logged() { # logged NAME PATTERN: within 5 s (the server may log a
+  # refusal just after the client has given up)
+  n=0
+  while [ $n -lt 50 ]; do
+    grep -q "$2" "$T/$1/log" && return 0
+    sleep 0.1; n=$((n + 1))
+  done
+  return 1
 }
 # echo_ok MSG ARGS... / echo_refused MSG ARGS... : echoscu to $PORT
 echo_ok() {
@@ -291,6 +297,11 @@ if command -v sqlite3 >/dev/null 2>&1; then
   check "serve: archived dataset byte-identical" $?
   echo_refused "serve: a client without a certificate is refused" \
     +tla +cf "$C/ca.pem"
+  n=0
+  until grep -q 'event=tls_failed .*reason=no_client_certificate' \
+      "$T/node.log" || [ $n -ge 50 ]; do
+    sleep 0.1; n=$((n + 1))
+  done
   grep -q 'event=tls_failed .*reason=no_client_certificate' "$T/node.log"
   check "serve: the refusal logged" $?
   if [ -n "$PY" ]; then

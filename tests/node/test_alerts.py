@@ -37,7 +37,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -52,22 +51,7 @@ RAWSCU = os.path.join(SRC, "tests", "scp", "rawscu.py")
 SAMPLE = os.path.join(SRC, "samples", "dicom", "dx_chest_explicit_le.dcm")
 SECRET = b"test-secret-\x01\xff"  # bytes a shell would mangle
 
-npass = nfail = 0
-
-
-def check(what, ok, detail=""):
-    global npass, nfail
-    if ok:
-        npass += 1
-        print("ok   - " + what)
-    else:
-        nfail += 1
-        print("FAIL - " + what + (": " + str(detail) if detail else ""))
-
-
-def finish():
-    print("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail else 0)
+from nodetest import check, finish, free_port  # noqa: E402
 
 
 for tool in ("dcmodify", "dcmdump"):
@@ -78,13 +62,6 @@ for tool in ("dcmodify", "dcmdump"):
 T = tempfile.mkdtemp(prefix="dicomqc-alerts-")
 os.makedirs(ARTIFACTS, exist_ok=True)
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- the webhook receiver ------------------------------------------------

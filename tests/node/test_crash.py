@@ -50,22 +50,7 @@ SENDERS = 8
 PER_SENDER = 40  # images one association sends in a round, at most
 PAUSE = 0.015    # seconds between them: a round lasts about 0.6-1 s
 
-npass = nfail = 0
-
-
-def check(what, ok, detail=""):
-    global npass, nfail
-    if ok:
-        npass += 1
-        print("ok   - " + what)
-    else:
-        nfail += 1
-        print("FAIL - " + what + (": " + str(detail) if detail else ""))
-
-
-def finish():
-    print("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail else 0)
+from nodetest import check, failed, finish  # noqa: E402
 
 
 T = tempfile.mkdtemp(prefix="dicomqc-crash-")
@@ -221,5 +206,5 @@ check(".tmp is empty after the start",
 node.send_signal(signal.SIGTERM)
 check("SIGTERM ends the node with exit 0", node.wait(60) == 0)
 print("# %d rounds: sent %d, acknowledged %d, found %d of them, lost 0"
-      % (ROUNDS, len(sent), len(acked), len(acked) if nfail == 0 else -1))
+      % (ROUNDS, len(sent), len(acked), len(acked) if failed() == 0 else -1))
 finish()

@@ -45,22 +45,7 @@ SAMPLE = os.path.join(SRC, "samples", "dicom", "dx_chest_explicit_le.dcm")
 UID = "1.2.826.0.1.3680043.8.498.77"
 MIB = 1024 * 1024
 
-npass = nfail = 0
-
-
-def check(what, ok, detail=""):
-    global npass, nfail
-    if ok:
-        npass += 1
-        print("ok   - " + what)
-    else:
-        nfail += 1
-        print("FAIL - " + what + (": " + str(detail) if detail else ""))
-
-
-def finish():
-    print("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail else 0)
+from nodetest import check, finish  # noqa: E402
 
 
 for tool in ("dcmodify", "echoscu"):

@@ -53,22 +53,7 @@ IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 EXPLICIT_BE = "1.2.840.10008.1.2.2"
 
-npass = nfail = 0
-
-
-def check(what, ok, detail=""):
-    global npass, nfail
-    if ok:
-        npass += 1
-        print("ok   - " + what)
-    else:
-        nfail += 1
-        print("FAIL - " + what + (": " + str(detail) if detail else ""))
-
-
-def finish():
-    print("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail else 0)
+from nodetest import check, finish  # noqa: E402
 
 
 if not os.path.exists(MANIFEST):

@@ -109,6 +109,7 @@ start() {
 stop() {
   kill -TERM "$PID"; wait "$PID"; rc=$?
   check "$name: SIGTERM ends scpd with exit 0 (got $rc)" "$rc"
+  [ "$rc" = 0 ] || tail -n 40 "$T/$name/log" # why, in ctest's log
 }
 logged() { # logged NAME PATTERN: within 5 s (the server may log a
   # refusal just after the client has given up)

@@ -5,10 +5,12 @@ N failed" that ctest's log shows) and a free loopback port.
 
 Used by test_alerts.py, test_hostile.py, test_crash.py and test_disk.py
 (which put this folder on sys.path, as Python does for a script's own
-folder).
+folder), and the wait for a node's scoring queue to drain.
 """
 import socket
+import sqlite3
 import sys
+import time
 
 counts = {"pass": 0, "fail": 0}
 
@@ -41,3 +43,23 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def queue_left(db):
+    """Queue rows of the node's database file db not yet done (read
+    only, so the running node is not disturbed)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        return con.execute("SELECT count(*) FROM queue WHERE state <>"
+                           " 'done'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def wait_drained(db, seconds):
+    """Waits until every queued image of db is scored, at most seconds;
+    returns the rows still left (0 when drained)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and queue_left(db) > 0:
+        time.sleep(0.2)
+    return queue_left(db)

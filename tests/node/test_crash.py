@@ -50,7 +50,7 @@ SENDERS = 8
 PER_SENDER = 40  # images one association sends in a round, at most
 PAUSE = 0.015    # seconds between them: a round lasts about 0.6-1 s
 
-from nodetest import check, failed, finish  # noqa: E402
+from nodetest import check, failed, finish, wait_drained  # noqa: E402
 
 
 T = tempfile.mkdtemp(prefix="dicomqc-crash-")
@@ -182,25 +182,14 @@ for rnd in range(1, ROUNDS + 1):
 port = start(os.path.join(T, "final.log"))
 
 
-def pending():
-    con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=10)
-    try:
-        return con.execute("SELECT count(*) FROM queue WHERE state <>"
-                           " 'done'").fetchone()[0]
-    finally:
-        con.close()
-
-
-end = time.monotonic() + 300
-while time.monotonic() < end and pending() > 0:
-    time.sleep(0.3)
+left = wait_drained(DB, 300)
 con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=10)
 n_inst = con.execute("SELECT count(*) FROM instances").fetchone()[0]
 n_verdict = con.execute("SELECT count(*) FROM verdicts WHERE verdict IN"
                         " ('pass','warn','retake')").fetchone()[0]
 con.close()
 check("after the last start every indexed image is scored (%d of %d)"
-      % (n_verdict, n_inst), pending() == 0 and n_verdict == n_inst)
+      % (n_verdict, n_inst), left == 0 and n_verdict == n_inst)
 check(".tmp is empty after the start",
       os.listdir(os.path.join(DATA, "archive", ".tmp")) == [])
 node.send_signal(signal.SIGTERM)

@@ -45,7 +45,7 @@ SAMPLE = os.path.join(SRC, "samples", "dicom", "dx_chest_explicit_le.dcm")
 UID = "1.2.826.0.1.3680043.8.498.77"
 MIB = 1024 * 1024
 
-from nodetest import check, finish  # noqa: E402
+from nodetest import check, finish, wait_drained  # noqa: E402
 
 
 for tool in ("dcmodify", "echoscu"):
@@ -236,19 +236,8 @@ check("after 6 MiB are freed, the running node stores again",
       all(res[i] == 0 for i in refused2[:3]), res)
 
 
-def scored_all():
-    con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=10)
-    try:
-        return con.execute("SELECT count(*) FROM queue WHERE state <>"
-                           " 'done'").fetchone()[0]
-    finally:
-        con.close()
-
-
-end = time.monotonic() + 120
-while time.monotonic() < end and scored_all() > 0:
-    time.sleep(0.2)
-check("every stored image is scored (queue empty)", scored_all() == 0)
+check("every stored image is scored (queue empty)",
+      wait_drained(DB, 120) == 0)
 problem = archive_consistent(acked + acked2 + refused2[:3])
 check("in the end: archive, index and integrity consistent", problem == "",
       problem)

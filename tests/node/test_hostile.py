@@ -53,7 +53,7 @@ IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 EXPLICIT_BE = "1.2.840.10008.1.2.2"
 
-from nodetest import check, finish  # noqa: E402
+from nodetest import check, finish, wait_drained  # noqa: E402
 
 
 if not os.path.exists(MANIFEST):
@@ -280,18 +280,7 @@ check("a well-formed image is stored after them (0x%04X)" %
 DB = os.path.join(DATA, "dicomqc.db")
 
 
-def scored():
-    con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=10)
-    try:
-        return con.execute("SELECT count(*) FROM queue WHERE state <>"
-                           " 'done'").fetchone()[0] == 0
-    finally:
-        con.close()
-
-
-end = time.monotonic() + 120
-while time.monotonic() < end and not scored():
-    time.sleep(0.2)
+wait_drained(DB, 120)
 con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=10)
 n_inst = con.execute("SELECT count(*) FROM instances").fetchone()[0]
 n_verdict = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
